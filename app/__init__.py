@@ -1,0 +1,79 @@
+"""Application factory: extensions, blueprints, CLI groups, error pages, security headers."""
+import logging
+
+from flask import Flask, g, request, session
+from flask_babel import gettext as _
+
+from app import config as config_module
+from app import extensions
+from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+
+def select_locale():
+    lang = request.cookies.get("lang")
+    if lang in ("zh", "en"):
+        return lang
+    return request.accept_languages.best_match(["zh", "en"]) or "zh"
+
+
+def create_app(config_class=None):
+    app = Flask(__name__, instance_path=str(config_module.INSTANCE))
+    app.config.from_object(config_class or config_module.Config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = config_module.secret_key()
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("postgresql://"):  # psycopg 3 is the driver we ship
+        app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri[len("postgresql://"):]
+    if uri.startswith("sqlite"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {}
+        config_module.INSTANCE.mkdir(parents=True, exist_ok=True)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
+    app.config["RATELIMIT_KEY_PREFIX"] = app.config.get("RATELIMIT_KEY_PREFIX", "microcourt")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(config_module.ROOT / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
+    extensions.htmx.init_app(app)  # `app.htmx` is the page-or-fragment helper module
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.signin"
+    login_manager.login_message = None
+    login_manager.session_protection = "basic"
+
+    from app import models  # noqa: F401  (registers every table)
+    from app.blueprints.auth.routes import bp as auth_bp
+    from app.blueprints.main.routes import bp as main_bp
+    from app.blueprints.notifications.routes import bp as notifications_bp
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(notifications_bp)
+
+    from app.commands import register_commands
+    register_commands(app)
+    from app import web
+    web.init_app(app)
+    return app
+
+
+@login_manager.user_loader
+def _load_user(token):
+    from app.services.auth import load_session
+    row = load_session(token)
+    if row is None:
+        return None
+    user = row.user
+    user.session_row = row
+    user._session_token = token
+    g.user_session = row
+    return user
+
+
+@login_manager.unauthorized_handler
+def _unauthorized():
+    from flask import redirect, url_for
+    from app.services.auth import safe_target
+    if request.method == "GET":
+        session["next"] = safe_target(request.full_path.rstrip("?"))
+    return redirect(url_for("auth.signin"))

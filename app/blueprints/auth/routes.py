@@ -1,0 +1,132 @@
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from app.blueprints.auth.forms import CodeForm, ConfirmForm, PhoneForm, StaffLoginForm
+from app.extensions import db, limiter
+from app.services import auth as auth_service
+from app.services.errors import DomainError
+
+bp = Blueprint("auth", __name__)
+
+
+def _phone_key():
+    return "phone:" + (auth_service.normalise_phone(request.form.get("phone", "")) or "invalid")
+
+
+def _username_key():
+    return f"user:{request.remote_addr}:{request.form.get('username', '')[:64]}"
+
+
+def _only_posts():
+    return request.method != "POST"
+
+
+def _sign_in(user, method, face_verified=False):
+    """Regenerate the session: a new server-side row and a cleared cookie session."""
+    next_url = session.get("next")
+    session.clear()
+    _row, raw = auth_service.start_session(user, method, request.remote_addr, face_verified)
+    db.session.commit()
+    user._session_token = raw
+    login_user(user)
+    return next_url
+
+
+@bp.route("/signin")
+def signin():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    return render_template("auth/signin.html", phone_form=PhoneForm())
+
+
+@bp.route("/signin/staff", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LIMIT_PASSWORD"], key_func=_username_key,
+               deduct_when=lambda resp: resp.status_code == 401, exempt_when=_only_posts)
+def staff():
+    form = StaffLoginForm()
+    if form.validate_on_submit():
+        user = auth_service.staff_password_login(form.username.data.strip(), form.password.data)
+        if user is not None:
+            next_url = _sign_in(user, "password")
+            return redirect(auth_service.safe_target(next_url or url_for("main.home")))
+        flash(_("Wrong username or password."), "error")
+        return render_template("auth/staff.html", form=form), 401
+    return render_template("auth/staff.html", form=form), (400 if request.method == "POST" else 200)
+
+
+@bp.route("/signin/phone", methods=["POST"])
+@limiter.limit(lambda: current_app.config["LIMIT_SMS_PER_NUMBER"], key_func=_phone_key)
+@limiter.limit(lambda: current_app.config["LIMIT_SMS_PER_IP"])
+@limiter.limit(lambda: current_app.config["LIMIT_SMS_GLOBAL"], key_func=lambda: "sms-global")
+def phone():
+    form = PhoneForm()
+    if not form.validate_on_submit():
+        return render_template("auth/signin.html", phone_form=form), 400
+    number = auth_service.normalise_phone(form.phone.data)
+    if number is None:
+        form.phone.errors.append(_("This is not a mainland China mobile number (11 digits starting with 1)."))
+        return render_template("auth/signin.html", phone_form=form), 400
+    auth_service.request_login_code(number)
+    db.session.commit()
+    # Same answer whether or not the number is registered: numbers are not enumerable.
+    flash(_("If this number belongs to a party or lawyer, a code has been sent by SMS."), "info")
+    return redirect(url_for("auth.code", phone=number))
+
+
+@bp.route("/signin/code", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LIMIT_CODE_ATTEMPTS"], exempt_when=_only_posts)
+def code():
+    form = CodeForm()
+    if request.method == "GET":
+        form.phone.data = auth_service.normalise_phone(request.args.get("phone", "")) or ""
+        return render_template("auth/code.html", form=form)
+    if not form.validate_on_submit():
+        return render_template("auth/code.html", form=form), 400
+    try:
+        user = auth_service.verify_login_code(form.phone.data, form.code.data)
+    except DomainError as exc:
+        db.session.commit()  # keep the attempt count
+        form.code.errors.append(_(exc.message))
+        return render_template("auth/code.html", form=form), exc.status
+    next_url = _sign_in(user, "sms_code")
+    return redirect(auth_service.safe_target(next_url or url_for("main.home")))
+
+
+@bp.route("/l/<token>", methods=["GET"])
+def link(token):
+    """Link scanners fetch links: GET only shows what the link does and a button."""
+    try:
+        row = auth_service.check_action_link(token)
+    except DomainError as exc:
+        return render_template("auth/link_error.html", message=_(exc.message)), exc.status
+    return render_template("auth/link_confirm.html", form=ConfirmForm(), link=row)
+
+
+@bp.route("/l/<token>", methods=["POST"])
+def link_use(token):
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return render_template("auth/link_error.html", message=_("This form has expired. Open the link again.")), 400
+    try:
+        row = auth_service.use_action_link(token)
+    except DomainError as exc:
+        db.session.rollback()
+        return render_template("auth/link_error.html", message=_(exc.message)), exc.status
+    if current_user.is_authenticated:  # whoever was signed in here, the link starts a new session
+        auth_service.end_session(current_user.session_row)
+        logout_user()
+    _sign_in(row.user, "demo_link" if row.counts_as_face_check else "link", face_verified=row.counts_as_face_check)
+    return redirect(auth_service.safe_target(row.target))
+
+
+@bp.route("/signout", methods=["POST"])
+def signout():
+    form = ConfirmForm()
+    if form.validate_on_submit() and current_user.is_authenticated:
+        auth_service.end_session(current_user.session_row)
+        db.session.commit()
+        logout_user()
+    session.clear()
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("auth.signin"))

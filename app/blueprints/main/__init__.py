@@ -1,0 +1,1 @@
+"""Home page (each person's cases), language switch, health check."""

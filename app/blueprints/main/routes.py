@@ -1,0 +1,41 @@
+from flask import Blueprint, redirect, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import or_, select
+
+from app.extensions import db
+from app.htmx import render
+from app.models import Case, CaseParty
+from app.services.auth import safe_target
+
+bp = Blueprint("main", __name__)
+
+
+def cases_for(user):
+    """The cases a person may see: their court's for staff, their own for parties and lawyers."""
+    q = select(Case).order_by(Case.updated_at.desc())
+    if user.is_staff:
+        q = q.where(Case.court_id == user.court_id)
+    else:
+        mine = select(CaseParty.case_id).where(or_(CaseParty.user_id == user.id, CaseParty.lawyer_id == user.id))
+        q = q.where(or_(Case.filed_by_id == user.id, Case.id.in_(mine)))
+    return db.session.scalars(q.limit(200)).all()
+
+
+@bp.route("/")
+@login_required
+def home():
+    return render("main/home.html", "main/_case_list.html", cases=cases_for(current_user))
+
+
+@bp.route("/lang/<code>")
+def language(code):
+    resp = redirect(safe_target(request.args.get("next")) or url_for("main.home"))
+    if code in ("zh", "en"):
+        resp.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    return resp
+
+
+@bp.route("/healthz")
+def healthz():
+    db.session.execute(select(1))
+    return {"ok": True}

@@ -1,0 +1,1 @@
+"""The demo SMS outbox page (like MailHog for SMS) and the http gateway's delivery receipts."""

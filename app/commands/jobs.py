@@ -1,0 +1,61 @@
+"""`flask jobs worker|scheduler|sweep`: RQ workers with the app preloaded before each fork."""
+import logging
+import time
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from app.services.queue import QUEUES, redis_client
+
+jobs_cli = AppGroup("jobs", help="Background jobs (RQ).")
+log = logging.getLogger("microcourt.jobs")
+
+
+def preload():
+    """Import the heavy parts once in the worker parent, so forked jobs start warm."""
+    import jobs
+    jobs._app = current_app._get_current_object()
+    for name in ("app.services.faces", "app.services.pdf"):
+        try:
+            module = __import__(name, fromlist=["preload"])
+        except ImportError:
+            continue
+        if hasattr(module, "preload"):
+            module.preload()
+
+
+@jobs_cli.command("worker")
+@click.argument("queues", nargs=-1)
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@click.option("--name", default=None)
+def worker(queues, burst, name):
+    """Run an RQ worker on the given queues (default: all)."""
+    from rq import Worker
+    if not current_app.config.get("REDIS_URL"):
+        raise click.ClickException("REDIS_URL is not set: jobs run inline, no worker is needed.")
+    preload()
+    w = Worker(list(queues or QUEUES), connection=redis_client(), name=name)
+    w.work(burst=burst, logging_level="INFO")
+
+
+@jobs_cli.command("scheduler")
+@click.option("--once", is_flag=True, help="One tick, then exit.")
+def scheduler(once):
+    """Enqueue the periodic jobs (jobs/periodic.py) on time; safe to run in several places."""
+    from jobs.periodic import tick
+    app = current_app._get_current_object()
+    while True:
+        sent = tick(app)
+        if sent:
+            log.info("periodic: %s", ", ".join(sent))
+        if once:
+            return
+        time.sleep(5)
+
+
+@jobs_cli.command("sweep")
+def sweep():
+    """Re-enqueue unsent SMS now."""
+    from app.services.notifications import sweep_unsent
+    click.echo(f"{sweep_unsent()} message(s) re-enqueued")

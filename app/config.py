@@ -1,0 +1,91 @@
+"""Configuration read from the environment: one Config class, TestConfig beside it."""
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = Path(os.environ.get("MICROCOURT_INSTANCE", ROOT / "instance"))
+
+
+def _bool(name, default=False):
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _secret_key():
+    """SECRET_KEY from the environment, else one generated once and kept under instance/."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    INSTANCE.mkdir(parents=True, exist_ok=True)
+    path = INSTANCE / "secret_key"
+    if not path.exists():
+        path.write_text(os.urandom(32).hex())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class Config:
+    SECRET_KEY = None  # filled lazily in create_app
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE / 'microcourt.db'}"
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    STORAGE = os.environ.get("MICROCOURT_STORAGE") or str(INSTANCE / "files")
+    DEMO = _bool("MICROCOURT_DEMO", False)
+    TIMEZONE = os.environ.get("MICROCOURT_TIMEZONE", "Asia/Shanghai")
+
+    # Sessions: the cookie only names a server-side session row (see models/user.py).
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+    SESSION_LIFETIME_HOURS = int(os.environ.get("SESSION_LIFETIME_HOURS", "12"))
+    REMEMBER_COOKIE_DURATION = 0
+
+    WTF_CSRF_TIME_LIMIT = 8 * 3600  # a litigant on a slow phone may leave a form open for hours
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "25")) * 1024 * 1024
+
+    # Languages: Simplified Chinese by default, English available.
+    LANGUAGES = ("zh", "en")
+    BABEL_DEFAULT_LOCALE = "zh"
+    BABEL_DEFAULT_TIMEZONE = os.environ.get("MICROCOURT_TIMEZONE", "Asia/Shanghai")
+
+    # Rate limits (Flask-Limiter syntax). Storage: Redis when configured, else process memory.
+    RATELIMIT_HEADERS_ENABLED = False
+    LIMIT_PASSWORD = os.environ.get("LIMIT_PASSWORD", "5 per 10 minutes")
+    LIMIT_SMS_PER_NUMBER = os.environ.get("LIMIT_SMS_PER_NUMBER", "5 per hour")
+    LIMIT_SMS_PER_IP = os.environ.get("LIMIT_SMS_PER_IP", "20 per hour")
+    LIMIT_SMS_GLOBAL = os.environ.get("LIMIT_SMS_GLOBAL", "2000 per hour")
+    LIMIT_CODE_ATTEMPTS = os.environ.get("LIMIT_CODE_ATTEMPTS", "10 per 10 minutes")
+
+    LOGIN_CODE_MINUTES = 5
+    LINK_HOURS = int(os.environ.get("LINK_HOURS", "72"))
+    FACE_VERIFIED_MINUTES = int(os.environ.get("FACE_VERIFIED_MINUTES", "10"))
+
+    # SMS gateway: "outbox" stores only (demo, tests); "http" POSTs JSON to SMS_HTTP_URL.
+    SMS_GATEWAY = os.environ.get("SMS_GATEWAY", "outbox")
+    SMS_HTTP_URL = os.environ.get("SMS_HTTP_URL")
+    SMS_HTTP_TOKEN = os.environ.get("SMS_HTTP_TOKEN")
+    SMS_RECEIPT_TOKEN = os.environ.get("SMS_RECEIPT_TOKEN")
+    SMS_RETRY_INTERVALS = (10, 30, 120, 600, 1800)
+    SMS_SWEEP_AFTER_SECONDS = 60
+    BASE_URL = os.environ.get("MICROCOURT_BASE_URL", "http://127.0.0.1:5000")
+
+    # Face check (see app/services/faces.py for the measured distances behind the defaults).
+    FACE_THRESHOLD = float(os.environ.get("FACE_THRESHOLD", "0.5"))
+    FACE_BORDERLINE_BAND = float(os.environ.get("FACE_BORDERLINE_BAND", "0.04"))
+
+    PDF_CJK_FONT = os.environ.get("PDF_CJK_FONT")
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://127.0.0.1:5432/test")
+    REDIS_URL = None
+    DEMO = True
+    SMS_GATEWAY = "outbox"
+    SERVER_NAME = None
+
+
+def secret_key():
+    return _secret_key()

@@ -1,0 +1,18 @@
+"""Translated labels for the court's enumerations (kinds, states, roles)."""
+from flask_babel import lazy_gettext as _l
+
+KIND_LABELS = {"civil": _l("Civil"), "commercial": _l("Commercial"), "enforcement": _l("Enforcement"),
+               "administrative": _l("Administrative")}
+STATE_LABELS = {"draft": _l("Draft"), "submitted": _l("Submitted"), "needs_correction": _l("Needs correction"),
+                "resubmitted": _l("Resubmitted"), "accepted": _l("Accepted"), "rejected": _l("Rejected"),
+                "withdrawn": _l("Withdrawn"), "hearing": _l("In hearing"), "mediated": _l("Mediated"),
+                "closed": _l("Closed")}
+ROLE_LABELS = {"judge": _l("Judge"), "clerk": _l("Clerk"), "litigant": _l("Litigant"), "lawyer": _l("Lawyer"),
+               "admin": _l("Administrator"), "plaintiff": _l("Plaintiff"), "defendant": _l("Defendant"),
+               "third_party": _l("Third party"), "applicant": _l("Applicant"), "respondent": _l("Respondent")}
+
+
+def register(app):
+    app.jinja_env.filters["kind_label"] = lambda v: KIND_LABELS.get(v, v)
+    app.jinja_env.filters["state_label"] = lambda v: STATE_LABELS.get(v, v)
+    app.jinja_env.filters["role_label"] = lambda v: ROLE_LABELS.get(v, v)

@@ -1,0 +1,101 @@
+"""Cases (案件) from filing to closing, their parties (当事人) and the event record (事件)."""
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models.base import UTCDateTime, utcnow
+
+KINDS = ("civil", "commercial", "enforcement", "administrative")
+STATES = ("draft", "submitted", "needs_correction", "resubmitted", "accepted", "rejected",
+          "withdrawn", "hearing", "mediated", "closed")
+PARTY_ROLES = ("plaintiff", "defendant", "third_party", "applicant", "respondent")
+
+
+class Case(db.Model):
+    """A filing (立案申请) until accepted; then the case (案件) with its case number."""
+    __tablename__ = "cases"
+    id = db.Column(db.Integer, primary_key=True)
+    court_id = db.Column(db.ForeignKey("courts.id"), nullable=False, index=True)
+    kind = db.Column(db.String(20), nullable=False)
+    state = db.Column(db.String(20), nullable=False, default="draft", index=True)
+    filing_ref = db.Column(db.String(32), nullable=False, unique=True)
+    case_number = db.Column(db.String(64), unique=True)
+    title = db.Column(db.String(200), nullable=False, default="")
+    claims = db.Column(db.Text, nullable=False, default="")
+    facts = db.Column(db.Text, nullable=False, default="")
+    amount = db.Column(db.Numeric(14, 2))
+    filed_by_id = db.Column(db.ForeignKey("users.id"), nullable=False)
+    judge_id = db.Column(db.ForeignKey("users.id"))
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+    submitted_at = db.Column(UTCDateTime)
+    accepted_at = db.Column(UTCDateTime)
+    updated_at = db.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+    court = db.relationship("Court")
+    filed_by = db.relationship("User", foreign_keys=[filed_by_id])
+    judge = db.relationship("User", foreign_keys=[judge_id])
+    parties = db.relationship("CaseParty", back_populates="case", order_by="CaseParty.id",
+                              cascade="all, delete-orphan")
+
+    __table_args__ = (
+        sa.CheckConstraint(sa.column("kind").in_(KINDS), name="kind"),
+        sa.CheckConstraint(sa.column("state").in_(STATES), name="state"),
+    )
+
+    @property
+    def number(self):
+        """What people call the case by: the case number once accepted, else the filing reference."""
+        return self.case_number or self.filing_ref
+
+    def party_for(self, user):
+        for party in self.parties:
+            if user.id in (party.user_id, party.lawyer_id):
+                return party
+        return None
+
+    def can_view(self, user):
+        """Per-case authorisation: court staff of the case's court, the filer, parties and lawyers."""
+        if user is None or not getattr(user, "is_authenticated", False):
+            return False
+        if user.is_staff:
+            return user.court_id == self.court_id
+        return user.id == self.filed_by_id or self.party_for(user) is not None
+
+    def __repr__(self):
+        return f"<Case {self.number} {self.state}>"
+
+
+class CaseParty(db.Model):
+    """A party to a case, with the account that speaks for them and their lawyer, if any."""
+    __tablename__ = "case_parties"
+    id = db.Column(db.Integer, primary_key=True)
+    case_id = db.Column(db.ForeignKey("cases.id"), nullable=False, index=True)
+    role = db.Column(db.String(20), nullable=False)
+    name = db.Column(db.String(100), nullable=False)
+    id_number = db.Column(db.String(18))
+    phone = db.Column(db.String(20))
+    user_id = db.Column(db.ForeignKey("users.id"), index=True)
+    lawyer_id = db.Column(db.ForeignKey("users.id"), index=True)
+
+    case = db.relationship("Case", back_populates="parties")
+    user = db.relationship("User", foreign_keys=[user_id])
+    lawyer = db.relationship("User", foreign_keys=[lawyer_id])
+
+    __table_args__ = (sa.CheckConstraint(sa.column("role").in_(PARTY_ROLES), name="role"),)
+
+
+class CaseEvent(db.Model):
+    """Every change to a case, hash-chained per case so the dossier can prove it is intact."""
+    __tablename__ = "case_events"
+    id = db.Column(db.Integer, primary_key=True)
+    case_id = db.Column(db.ForeignKey("cases.id"), nullable=False, index=True)
+    seq = db.Column(db.Integer, nullable=False)
+    kind = db.Column(db.String(40), nullable=False)
+    actor_id = db.Column(db.ForeignKey("users.id"))
+    data = db.Column(db.JSON, nullable=False, default=dict)
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+    prev_hash = db.Column(db.String(64), nullable=False)
+    hash = db.Column(db.String(64), nullable=False)
+
+    actor = db.relationship("User")
+
+    __table_args__ = (sa.UniqueConstraint("case_id", "seq", name="uq_case_events_case_seq"),)

@@ -1,0 +1,90 @@
+"""Request-level plumbing: security headers, template helpers, error pages."""
+import logging
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from flask import g, render_template, request
+from flask_babel import get_locale, gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from app.services.errors import DomainError
+
+audit = logging.getLogger("microcourt.audit")
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+       "media-src 'self' blob:; object-src 'none'; base-uri 'none'; form-action 'self'; "
+       "frame-ancestors 'none'")
+
+
+def local_time(value, fmt="%Y-%m-%d %H:%M"):
+    """A moment shown in the court's time zone (Asia/Shanghai unless configured)."""
+    from flask import current_app
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).strftime(fmt)
+
+
+def init_app(app):
+    app.jinja_env.filters["local_time"] = local_time
+    from app import labels
+    labels.register(app)
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.context_processor
+    def _globals():
+        return {"lang": str(get_locale() or "zh"), "demo": app.config["DEMO"]}
+
+    @app.after_request
+    def _headers(resp):
+        resp.headers.setdefault("Content-Security-Policy", CSP)
+        resp.headers["X-Content-Type-Options"] = "nosniff"
+        resp.headers["X-Frame-Options"] = "DENY"
+        resp.headers["Referrer-Policy"] = "no-referrer"
+        if request.path.startswith("/static/"):
+            resp.headers.setdefault("Cache-Control", "public, max-age=86400")
+        elif "Cache-Control" not in resp.headers:
+            resp.headers["Cache-Control"] = "no-store"
+        return resp
+
+    def error_page(status, message):
+        return render_template("errors/error.html", status=status, message=message), status
+
+    @app.errorhandler(CSRFError)
+    def _csrf(exc):
+        audit.info("csrf refused path=%s ip=%s reason=%s", request.path, request.remote_addr, exc.description)
+        return error_page(400, _("This form has expired or was not sent from this site. "
+                                 "Go back, reload the page and try again."))
+
+    @app.errorhandler(DomainError)
+    def _domain(exc):
+        audit.info("refused path=%s error=%s", request.path, type(exc).__name__)
+        return error_page(exc.status, _(exc.message, **exc.params))
+
+    @app.errorhandler(429)
+    def _too_many(exc):
+        audit.info("rate limited path=%s ip=%s", request.path, request.remote_addr)
+        return error_page(429, _("Too many attempts. Please wait a few minutes and try again."))
+
+    @app.errorhandler(413)
+    def _too_large(exc):
+        return error_page(413, _("The file is too large. The limit is %(mb)s MB.",
+                                 mb=app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)))
+
+    @app.errorhandler(HTTPException)
+    def _http(exc):
+        messages = {403: _("You do not have access to this page."),
+                    404: _("This page does not exist, or you do not have access to it."),
+                    405: _("This action is not possible here.")}
+        return error_page(exc.code or 500, messages.get(exc.code, _("Something went wrong.")))
+
+    @app.errorhandler(Exception)
+    def _crash(exc):
+        if app.testing:
+            raise exc
+        app.logger.exception("unhandled error on %s", request.path)
+        return error_page(500, _("Something went wrong on our side. Nothing you sent was lost; "
+                                 "please try again in a minute."))

@@ -1,0 +1,32 @@
+"""Periodic jobs, declared once. Each tick enqueues a job at most once per time slot (a Redis
+SET NX key named after the job and slot), so several schedulers never double a job."""
+import time
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Periodic:
+    func: str
+    every: int  # seconds
+    queue: str = "default"
+
+
+PERIODIC = [
+    Periodic("jobs.sms.sweep_unsent", 60, "notifications"),
+]
+
+
+def tick(app, now=None):
+    from app.services.queue import dispatch, redis_client
+    now = now or time.time()
+    sent = []
+    for p in PERIODIC:
+        slot = int(now // p.every)
+        key = f"microcourt:periodic:{p.func}:{slot}"
+        if app.config.get("REDIS_URL"):
+            with app.app_context():
+                if not redis_client().set(key, 1, nx=True, ex=p.every * 3):
+                    continue
+        dispatch(app, p.func, (), queue=p.queue, job_id=f"periodic-{p.func}-{slot}")
+        sent.append(p.func)
+    return sent
