@@ -286,6 +286,9 @@ def decode_photo(data: bytes, max_side: int = MAX_SIDE, max_bytes: int = MAX_BYT
             out = img
         if out is None:
             out = img
+        if out.mode in ("RGB", "RGBA", "L", "LA", "CMYK") and max(out.size) > max_side:
+            # Shrink before converting (RGBA resizes premultiplied).
+            out.thumbnail((max_side, max_side), Image.Resampling.BILINEAR, reducing_gap=2.0)
         out = _to_rgb(out)
         if max(out.size) > max_side:
             out.thumbnail((max_side, max_side), Image.Resampling.BILINEAR, reducing_gap=2.0)

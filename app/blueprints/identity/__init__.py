@@ -1,0 +1,1 @@
+"""Identity verification by face check (人脸识别身份认证)."""

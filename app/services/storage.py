@@ -1,0 +1,217 @@
+"""The file store: uploads saved under server-made names in a checked root, validated by content.
+
+`save_upload()` reads at most the size limit, sniffs the real type from the bytes (the name and
+the browser's Content-Type are not trusted), stores the original bytes, and records their SHA-256.
+Files are only ever served as attachments (`send_stored()`), never inline.
+"""
+import hashlib
+import os
+import secrets
+import unicodedata
+from pathlib import Path
+
+from flask import current_app, send_file
+
+from app.extensions import db
+from app.models.document import StoredFile
+from app.services.errors import DomainError, N_
+
+# kind -> allowed sniffed types
+KINDS = {
+    "image": {"image/jpeg", "image/png", "image/gif", "image/webp", "image/heic"},
+    "document": {"application/pdf", "image/jpeg", "image/png", "application/msword",
+                 "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                 "application/vnd.ms-excel", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                 "text/plain"},
+    "video": {"video/mp4", "video/quicktime", "video/webm", "video/3gpp"},
+}
+KINDS["evidence"] = KINDS["image"] | KINDS["document"] | KINDS["video"] | {"audio/mpeg", "audio/mp4", "audio/amr"}
+
+
+class UploadRefused(DomainError):
+    status = 400
+    message = N_("This file cannot be accepted.")
+
+
+class FileTooLarge(UploadRefused):
+    status = 413
+    message = N_("The file is too large. The limit is %(mb)s MB.")
+
+
+class FileTypeRefused(UploadRefused):
+    message = N_("This type of file is not accepted here. Allowed: %(allowed)s.")
+
+
+class EmptyFile(UploadRefused):
+    message = N_("The file is empty.")
+
+
+def sniff(head: bytes):
+    """The content type from the first bytes of a file, or None."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return "image/gif"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    if head.startswith(b"%PDF-"):
+        return "application/pdf"
+    if head[4:8] == b"ftyp":
+        brand = head[8:12]
+        if brand in (b"heic", b"heix", b"mif1", b"msf1"):
+            return "image/heic"
+        if brand == b"qt  ":
+            return "video/quicktime"
+        if brand.startswith(b"3g"):
+            return "video/3gpp"
+        if brand in (b"M4A ",):
+            return "audio/mp4"
+        return "video/mp4"
+    if head.startswith(b"\x1a\x45\xdf\xa3"):
+        return "video/webm"
+    if head.startswith(b"ID3") or head[:2] in (b"\xff\xfb", b"\xff\xf3"):
+        return "audio/mpeg"
+    if head.startswith(b"#!AMR"):
+        return "audio/amr"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "application/msword"  # OLE2: .doc/.xls
+    if head.startswith(b"PK\x03\x04"):
+        return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"  # refined below
+    try:
+        head.decode("utf-8")
+        return "text/plain" if b"\x00" not in head else None
+    except UnicodeDecodeError:
+        return None
+
+
+def _refine_zip(path, name):
+    """OOXML files are zips: tell Word from Excel by their parts, refuse any other zip."""
+    import zipfile
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = set(z.namelist())
+    except zipfile.BadZipFile:
+        return None
+    if "word/document.xml" in names:
+        return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    if "xl/workbook.xml" in names:
+        return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return None
+
+
+def root():
+    path = Path(current_app.config["STORAGE"]).resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def path_of(stored: StoredFile) -> Path:
+    p = (root() / stored.storage_key[:2] / stored.storage_key).resolve()
+    if root() not in p.parents:  # the key is ours, but check anyway
+        raise UploadRefused()
+    return p
+
+
+def clean_name(name):
+    """A display name only (never a path): no directories, no control characters, not too long."""
+    name = unicodedata.normalize("NFC", os.path.basename((name or "").replace("\\", "/")))
+    name = "".join(ch for ch in name if ch.isprintable() and ch not in '<>:"/\\|?*').strip(" .")
+    return (name or "file")[:200]
+
+
+def limit_mb(kind):
+    cfg = current_app.config
+    return cfg.get(f"UPLOAD_LIMIT_MB_{kind.upper()}", cfg.get("UPLOAD_LIMIT_MB", 20))
+
+
+def save_upload(file_storage, *, kind, actor, case=None, on_behalf_of=None, limit_mb_override=None):
+    """Validate and store a werkzeug FileStorage. Raises UploadRefused subclasses with a reason."""
+    allowed = KINDS[kind]
+    limit = (limit_mb_override or limit_mb(kind)) * 1024 * 1024
+    key = secrets.token_hex(16)
+    dest = root() / key[:2] / key
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_suffix(".part")
+    digest, size, head = hashlib.sha256(), 0, b""
+    stream = file_storage.stream
+    try:
+        with open(tmp, "wb") as out:
+            while True:
+                chunk = stream.read(1024 * 1024)
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > limit:
+                    raise FileTooLarge(mb=limit // (1024 * 1024))
+                if len(head) < 64:
+                    head += chunk[:64 - len(head)]
+                digest.update(chunk)
+                out.write(chunk)
+        if size == 0:
+            raise EmptyFile()
+        ctype = sniff(head)
+        if ctype and ctype.startswith("application/vnd.openxml"):
+            ctype = _refine_zip(tmp, file_storage.filename)
+        if ctype not in allowed:
+            raise FileTypeRefused(allowed=", ".join(sorted(_labels(allowed))))
+        os.replace(tmp, dest)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    stored = StoredFile(storage_key=key, original_name=clean_name(file_storage.filename), content_type=ctype,
+                        size=size, sha256=digest.hexdigest(), case_id=case.id if case else None,
+                        uploaded_by_id=actor.id if actor else None,
+                        on_behalf_of_id=on_behalf_of.id if on_behalf_of else None)
+    db.session.add(stored)
+    db.session.flush()
+    return stored
+
+
+def save_bytes(data: bytes, *, name, content_type, actor=None, case=None):
+    """Store bytes the court itself made (PDFs, thumbnails)."""
+    key = secrets.token_hex(16)
+    dest = root() / key[:2] / key
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_suffix(".part")
+    tmp.write_bytes(data)
+    os.replace(tmp, dest)
+    stored = StoredFile(storage_key=key, original_name=clean_name(name), content_type=content_type,
+                        size=len(data), sha256=hashlib.sha256(data).hexdigest(),
+                        case_id=case.id if case else None, uploaded_by_id=actor.id if actor else None)
+    db.session.add(stored)
+    db.session.flush()
+    return stored
+
+
+def read_bytes(stored):
+    return path_of(stored).read_bytes()
+
+
+def file_sha256(stored, chunk=1024 * 1024):
+    h = hashlib.sha256()
+    with open(path_of(stored), "rb") as fh:
+        for block in iter(lambda: fh.read(chunk), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def send_stored(stored):
+    """Always an attachment, with nosniff (set globally) and a sandboxing CSP."""
+    resp = send_file(path_of(stored), mimetype=stored.content_type, as_attachment=True,
+                     download_name=stored.original_name, conditional=True, max_age=0)
+    resp.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    resp.headers["Cache-Control"] = "private, no-store"
+    return resp
+
+
+def _labels(types):
+    short = {"image/jpeg": "JPG", "image/png": "PNG", "image/gif": "GIF", "image/webp": "WEBP", "image/heic": "HEIC",
+             "application/pdf": "PDF", "application/msword": "DOC/XLS",
+             "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "DOCX",
+             "application/vnd.ms-excel": "XLS",
+             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "XLSX", "text/plain": "TXT",
+             "video/mp4": "MP4", "video/quicktime": "MOV", "video/webm": "WEBM", "video/3gpp": "3GP",
+             "audio/mpeg": "MP3", "audio/mp4": "M4A", "audio/amr": "AMR"}
+    return {short.get(t, t) for t in types}
