@@ -181,8 +181,7 @@ def _fr():
             raise ImportError("face_recognition could not load its models") from exc
         finally:
             # face_recognition sets this True for the whole process at import.
-            ImageFile.LOAD_TRUNCATED_IMAGES = False
-        _FR = fr
+            _FR = fr
         return fr
 
 
@@ -247,6 +246,10 @@ def decode_photo(data: bytes, max_side: int = MAX_SIDE, max_bytes: int = MAX_BYT
         raise UnusableImage("too_large_bytes")
     if len(data) == 0:
         raise UnusableImage("not_an_image")
+    if ImageFile.LOAD_TRUNCATED_IMAGES:
+        # Someone (face_recognition does at import) let Pillow pad truncated
+        # files with grey; we must refuse them instead.
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
     Image.init()  # register the WEBP plugin (not pre-initialised)
     try:
         with warnings.catch_warnings():
