@@ -181,7 +181,8 @@ def _fr():
             raise ImportError("face_recognition could not load its models") from exc
         finally:
             # face_recognition sets this True for the whole process at import.
-            _FR = fr
+            ImageFile.LOAD_TRUNCATED_IMAGES = False
+        _FR = fr
         return fr
 
 
