@@ -66,15 +66,43 @@ class Config:
     SMS_HTTP_URL = os.environ.get("SMS_HTTP_URL")
     SMS_HTTP_TOKEN = os.environ.get("SMS_HTTP_TOKEN")
     SMS_RECEIPT_TOKEN = os.environ.get("SMS_RECEIPT_TOKEN")
-    SMS_RETRY_INTERVALS = (10, 30, 120, 600, 1800)
-    SMS_SWEEP_AFTER_SECONDS = 60
+    SMS_RETRY_INTERVALS = tuple(int(x) for x in os.environ.get("SMS_RETRY_INTERVALS", "10,30,120,600,1800").split(","))
+    SMS_SWEEP_AFTER_SECONDS = int(os.environ.get("SMS_SWEEP_AFTER_SECONDS", "60"))
     BASE_URL = os.environ.get("MICROCOURT_BASE_URL", "http://127.0.0.1:5000")
 
     # Face check (see app/services/faces.py for the measured distances behind the defaults).
     FACE_THRESHOLD = float(os.environ.get("FACE_THRESHOLD", "0.5"))
     FACE_BORDERLINE_BAND = float(os.environ.get("FACE_BORDERLINE_BAND", "0.04"))
+    # The second photo answers a random challenge (turn the head, close the eyes): a basic
+    # liveness check against replaying one stolen photo, not proof against spoofing.
+    FACE_LIVENESS_REQUIRED = _bool("FACE_LIVENESS_REQUIRED", True)
+    FACE_CHALLENGE_SECONDS = int(os.environ.get("FACE_CHALLENGE_SECONDS", "300"))  # slow uploads need time
+    FACE_CHALLENGE_MAX_DISTANCE = float(os.environ.get("FACE_CHALLENGE_MAX_DISTANCE", "0.6"))  # a turned head
+    FACE_MAX_UPLOAD_MB = int(os.environ.get("FACE_MAX_UPLOAD_MB", "10"))  # per photo
+    FACE_RETENTION_DAYS = int(os.environ.get("FACE_RETENTION_DAYS", "30"))  # reference photos; 0 = not kept
+    FACE_FAILURES_BEFORE_DELAY = int(os.environ.get("FACE_FAILURES_BEFORE_DELAY", "5"))
+    FACE_DELAY_BASE_SECONDS = int(os.environ.get("FACE_DELAY_BASE_SECONDS", "60"))  # doubles per failure
+    FACE_DELAY_MAX_SECONDS = int(os.environ.get("FACE_DELAY_MAX_SECONDS", "3600"))
+    LIMIT_FACE_PER_USER = os.environ.get("LIMIT_FACE_PER_USER", "20 per hour")
+    LIMIT_FACE_PER_IP = os.environ.get("LIMIT_FACE_PER_IP", "120 per hour")  # carriers share IPs (CGNAT)
 
     PDF_CJK_FONT = os.environ.get("PDF_CJK_FONT")
+
+    # Online filing (网上立案): kinds offered, case-number kind codes, upload limit, time limits.
+    FILING_KINDS = tuple(os.environ.get("FILING_KINDS", "civil,commercial,enforcement,administrative").split(","))
+    CASE_NUMBER_CODES = {"civil": "民初", "commercial": "民初", "enforcement": "执", "administrative": "行初"}
+    FILING_UPLOAD_MB = int(os.environ.get("FILING_UPLOAD_MB", "20"))
+    FILING_REGISTRATION_DAYS = int(os.environ.get("FILING_REGISTRATION_DAYS", "7"))
+    FILING_CORRECTION_DAYS = int(os.environ.get("FILING_CORRECTION_DAYS", "15"))  # default offered to the clerk
+
+    # Hearing thread (微法庭): reminders before a deadline (hours), message size, page size, polling.
+    HEARING_REMINDER_HOURS = tuple(int(h) for h in os.environ.get("HEARING_REMINDER_HOURS", "24,2").split(","))
+    HEARING_MESSAGE_MAX = int(os.environ.get("HEARING_MESSAGE_MAX", "5000"))
+    HEARING_PAGE_SIZE = 50
+    HEARING_POLL_SECONDS = int(os.environ.get("HEARING_POLL_SECONDS", "5"))
+    HEARING_SYNC_POLL_SECONDS = int(os.environ.get("HEARING_SYNC_POLL_SECONDS", "2"))
+    HEARING_ONLINE_SECONDS = 30
+    UPLOAD_LIMIT_MB_EVIDENCE = int(os.environ.get("HEARING_UPLOAD_MB", "20"))
 
 
 class TestConfig(Config):

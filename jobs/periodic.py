@@ -13,6 +13,9 @@ class Periodic:
 
 PERIODIC = [
     Periodic("jobs.sms.sweep_unsent", 60, "notifications"),
+    Periodic("jobs.filing.expire_overdue_corrections", 300, "default"),
+    Periodic("jobs.hearings.send_due_reminders", 60, "notifications"),
+    Periodic("jobs.identity.purge_expired_reference_images", 3600, "default"),
 ]
 
 
@@ -27,6 +30,6 @@ def tick(app, now=None):
             with app.app_context():
                 if not redis_client().set(key, 1, nx=True, ex=p.every * 3):
                     continue
-        dispatch(app, p.func, (), queue=p.queue, job_id=f"periodic-{p.func}-{slot}")
+        dispatch(app, p.func, (), queue=p.queue, job_id=f"periodic-{p.func.replace('.', '_')}-{slot}")
         sent.append(p.func)
     return sent

@@ -19,7 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 FACES_DIR = Path(os.environ.get("FACES_DIR", ROOT.parent / "shared" / "faces"))
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://127.0.0.1:5432/test")
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# Each test run gets a Redis database of its own (several runs may share this machine).
+REDIS_URL = os.environ.get("TEST_REDIS_URL", f"redis://127.0.0.1:6379/{1 + os.getpid() % 13}")
 
 
 def _reachable(url, default_port):
@@ -31,17 +32,29 @@ def _reachable(url, default_port):
         return False
 
 
-def _database_url(tmp_root):
-    if _reachable(PG_URL, 5432):
-        return PG_URL
-    if IN_CI:
-        pytest.exit(f"CI=true but PostgreSQL is not reachable at {PG_URL}", returncode=3)
-    return f"sqlite:///{tmp_root / 'test.db'}"
+def _pg_admin(sql):
+    import psycopg
+    with psycopg.connect(PG_URL.replace("+psycopg", ""), autocommit=True) as conn:
+        conn.execute(sql)
 
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
-    return _database_url(tmp_path_factory.mktemp("db"))
+    """A PostgreSQL database of this run's own, made beside TEST_DATABASE_URL and dropped after."""
+    if not _reachable(PG_URL, 5432):
+        if IN_CI:
+            pytest.exit(f"CI=true but PostgreSQL is not reachable at {PG_URL}", returncode=3)
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        return
+    name = f"microcourt_test_{os.getpid()}"
+    _pg_admin(f"DROP DATABASE IF EXISTS {name}")
+    _pg_admin(f"CREATE DATABASE {name}")
+    yield PG_URL.rsplit("/", 1)[0] + "/" + name
+    from app.extensions import db as _db
+    try:
+        _pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    except Exception:  # noqa: BLE001 - a leftover database is harmless
+        pass
 
 
 @pytest.fixture(scope="session")
@@ -290,3 +303,45 @@ def wait_for(predicate, timeout=20, interval=0.1):
             return value
         time.sleep(interval)
     return predicate()
+
+
+# --- a loopback SMS gateway ------------------------------------------------------------------
+
+@pytest.fixture
+def sms_sink():
+    """A real HTTP server on loopback that records SMS POSTs; `fail_next` makes it answer 503."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Sink:
+        received = []
+        fail_next = 0
+        lock = threading.Lock()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            with Sink.lock:
+                if Sink.fail_next > 0:
+                    Sink.fail_next -= 1
+                    self.send_response(503)
+                    self.end_headers()
+                    return
+                Sink.received.append({"json": json.loads(body), "auth": self.headers.get("Authorization"),
+                                      "key": self.headers.get("Idempotency-Key")})
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(json.dumps({"id": f"gw-{len(Sink.received)}"}).encode())
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    Sink.received, Sink.fail_next = [], 0
+    Sink.url = f"http://127.0.0.1:{server.server_port}/send"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield Sink
+    server.shutdown()

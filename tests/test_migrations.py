@@ -17,13 +17,15 @@ def test_single_head(app):
 
 
 def _scratch_urls(tmp_path):
+    import os
+    pid = os.getpid()
     urls = [f"sqlite:///{tmp_path / 'mig.db'}"]
     if _reachable(PG_URL, 5432):
         admin = PG_URL.replace("+psycopg", "")
         with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute("DROP DATABASE IF EXISTS microcourt_migrations")
-            conn.execute("CREATE DATABASE microcourt_migrations")
-        urls.append(PG_URL.rsplit("/", 1)[0] + "/microcourt_migrations")
+            conn.execute(f"DROP DATABASE IF EXISTS microcourt_migrations_{pid}")
+            conn.execute(f"CREATE DATABASE microcourt_migrations_{pid}")
+        urls.append(PG_URL.rsplit("/", 1)[0] + f"/microcourt_migrations_{pid}")
     elif IN_CI:
         pytest.fail("PostgreSQL is required in CI")
     return urls

@@ -36,7 +36,8 @@ def worker(queues, burst, name):
         raise click.ClickException("REDIS_URL is not set: jobs run inline, no worker is needed.")
     preload()
     w = Worker(list(queues or QUEUES), connection=redis_client(), name=name)
-    w.work(burst=burst, logging_level="INFO")
+    # with_scheduler: RQ moves retries with a backoff interval back onto the queue when due.
+    w.work(burst=burst, logging_level="INFO", with_scheduler=True)
 
 
 @jobs_cli.command("scheduler")
