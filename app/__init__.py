@@ -49,6 +49,20 @@ def create_app(config_class=None):
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(notifications_bp)
+    from app.blueprints.identity.routes import bp as identity_bp
+    app.register_blueprint(identity_bp)
+    from app.blueprints.hearings.routes import bp as hearings_bp
+    app.register_blueprint(hearings_bp)
+    from app.blueprints.filing.routes import bp as filing_bp
+    from app.blueprints.review.routes import bp as review_bp
+    app.register_blueprint(filing_bp)
+    app.register_blueprint(review_bp)
+    from app.blueprints.mediation.routes import bp as mediation_bp
+    from app.blueprints.service.routes import bp as service_bp
+    from app.blueprints.signatures.routes import bp as signatures_bp
+    from app.blueprints.transcripts.routes import bp as transcripts_bp
+    for documents_bp in (signatures_bp, transcripts_bp, mediation_bp, service_bp):
+        app.register_blueprint(documents_bp)
 
     from app.commands import register_commands
     register_commands(app)

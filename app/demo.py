@@ -17,8 +17,8 @@ STAFF = [
     dict(role="clerk", name="李敏", username="clerk", password="clerk-demo-2026"),
 ]
 PEOPLE = [
-    dict(role="litigant", name="王芳", phone="13800000001", id_number="310101199003071234", face="obama"),
-    dict(role="litigant", name="陈强", phone="13800000002", id_number="330102198511204321", face="biden"),
+    dict(role="litigant", name="王芳", phone="13800000001", id_number="310101199003071230", face="obama"),
+    dict(role="litigant", name="陈强", phone="13800000002", id_number="330102198511204322", face="biden"),
     dict(role="lawyer", name="刘洋", phone="13800000003", face="harington"),
     dict(role="litigant", name="outsider赵六", phone="13800000009", face="leslie"),
 ]
@@ -90,4 +90,10 @@ def seed(faces_dir=None):
     if faces_dir:
         from app.services import identity
         identity.enroll_demo_faces(faces_dir, {p["phone"]: p["face"] for p in PEOPLE})
+    from app.demo_filing import seed_filings
+    seed_filings(cases, users["clerk"])
+    from app.demo_hearings import seed_hearings
+    seed_hearings(cases, users)
+    from app.demo_documents import seed_documents
+    cases += seed_documents(court, judge, plaintiff, defendant)
     return cases

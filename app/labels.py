@@ -11,8 +11,13 @@ ROLE_LABELS = {"judge": _l("Judge"), "clerk": _l("Clerk"), "litigant": _l("Litig
                "admin": _l("Administrator"), "plaintiff": _l("Plaintiff"), "defendant": _l("Defendant"),
                "third_party": _l("Third party"), "applicant": _l("Applicant"), "respondent": _l("Respondent")}
 
+DOC_ROLE_LABELS = {"complaint": _l("Complaint"), "application": _l("Application for enforcement"),
+                   "id_document": _l("Identity document"), "evidence_list": _l("List of evidence"),
+                   "evidence": _l("Evidence"), "power_of_attorney": _l("Power of attorney"), "other": _l("Other")}
+
 
 def register(app):
     app.jinja_env.filters["kind_label"] = lambda v: KIND_LABELS.get(v, v)
     app.jinja_env.filters["state_label"] = lambda v: STATE_LABELS.get(v, v)
     app.jinja_env.filters["role_label"] = lambda v: ROLE_LABELS.get(v, v)
+    app.jinja_env.filters["doc_role_label"] = lambda v: DOC_ROLE_LABELS.get(v, v)

@@ -1,4 +1,5 @@
 """Request-level plumbing: security headers, template helpers, error pages."""
+import hashlib
 import logging
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
@@ -7,6 +8,7 @@ from flask import g, render_template, request
 from flask_babel import get_locale, gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.security import safe_join
 
 from app.services.errors import DomainError
 
@@ -34,6 +36,24 @@ def init_app(app):
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
+    _static_versions = {}
+
+    @app.url_defaults
+    def _static_version(endpoint, values):
+        # Cache-busting: /static/x.css?v=<content hash>, so browsers and nginx may cache for a year.
+        if endpoint != "static" or "v" in values or not values.get("filename"):
+            return
+        name = values["filename"]
+        if name not in _static_versions or app.debug:
+            path = safe_join(app.static_folder, name)
+            try:
+                with open(path or "", "rb") as fh:
+                    _static_versions[name] = hashlib.sha256(fh.read()).hexdigest()[:10]
+            except OSError:
+                _static_versions[name] = None
+        if _static_versions[name]:
+            values["v"] = _static_versions[name]
+
     @app.context_processor
     def _globals():
         return {"lang": str(get_locale() or "zh"), "demo": app.config["DEMO"]}
@@ -45,7 +65,9 @@ def init_app(app):
         resp.headers["X-Frame-Options"] = "DENY"
         resp.headers["Referrer-Policy"] = "no-referrer"
         if request.path.startswith("/static/"):
-            resp.headers.setdefault("Cache-Control", "public, max-age=86400")
+            # A versioned URL never changes content (see _static_version): cache it for a year.
+            resp.headers["Cache-Control"] = ("public, max-age=31536000, immutable" if request.args.get("v")
+                                             else "public, max-age=86400")
         elif "Cache-Control" not in resp.headers:
             resp.headers["Cache-Control"] = "no-store"
         return resp

@@ -16,6 +16,7 @@ PERIODIC = [
     Periodic("jobs.filing.expire_overdue_corrections", 300, "default"),
     Periodic("jobs.hearings.send_due_reminders", 60, "notifications"),
     Periodic("jobs.identity.purge_expired_reference_images", 3600, "default"),
+    Periodic("jobs.documents.sync_service_receipts", 60, "documents"),  # gateway receipts -> service log
 ]
 
 

@@ -13,12 +13,18 @@ demo_cli = AppGroup("demo", help="Demo data.")
 @demo_cli.command("seed")
 @click.option("--faces", "faces_dir", type=click.Path(exists=True, file_okay=False), default=None,
               help="Folder of reference photos for the demo litigants (e.g. ../shared/faces).")
-def seed(faces_dir):
+@click.option("--scale", type=int, default=0, help="Also create N extra cases and a 1,000-message hearing (bench).")
+def seed(faces_dir, scale):
     """Create (or complete) the demo court; prints `case NUMBER KIND STATE` per case."""
     cases = demo.seed(faces_dir)
     db.session.commit()
     for case in cases:
         click.echo(f"case {case.number} {case.kind} {case.state}")
+    if scale:
+        from app.commands.scale import seed_scale
+        created, note = seed_scale(scale)
+        db.session.commit()
+        click.echo(f"# scale: {created} extra case(s); {note}", err=True)
 
 
 @demo_cli.command("links")

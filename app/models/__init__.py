@@ -4,5 +4,14 @@ from app.models.case import Case, CaseEvent, CaseParty  # noqa: F401
 from app.models.consent import Consent  # noqa: F401
 from app.models.court import Court  # noqa: F401
 from app.models.document import StoredFile  # noqa: F401
+from app.models.identity import ClerkReview, FaceCheck, FaceReference  # noqa: F401
+from app.models.filing import (AcceptanceNotice, CaseNumberSequence, CorrectionItem,  # noqa: F401
+                               CorrectionRequest, FilingAttachment, FilingVersion)
+from app.models.hearing import (AsyncTrialConditions, DeadlineChange, Evidence, ExtensionRequest,  # noqa: F401
+                                HearingItem, Hearing, HearingParticipant, ItemAddressee, Message, ReminderSent)
 from app.models.notification import ActionLink, LoginCode, SmsMessage  # noqa: F401
 from app.models.user import User, UserSession  # noqa: F401
+from app.models.mediation import MediationAgreement, MediationConfirmation, MediationVersion  # noqa: F401
+from app.models.service import ServiceChannelAttempt, ServiceOfDocument  # noqa: F401
+from app.models.signature import Signature, SignatureApplication  # noqa: F401
+from app.models.transcript import Transcript, TranscriptConfirmation, TranscriptVersion  # noqa: F401

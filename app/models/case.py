@@ -28,11 +28,20 @@ class Case(db.Model):
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
     submitted_at = db.Column(UTCDateTime)
     accepted_at = db.Column(UTCDateTime)
+    # Filing (立案) bookkeeping: the registration clock, why it ended, where a refiling came from.
+    registration_due_on = db.Column(db.Date)
+    decided_at = db.Column(UTCDateTime)
+    decided_by_id = db.Column(db.ForeignKey("users.id"))
+    rejected_reason = db.Column(db.Text)
+    withdrawn_reason = db.Column(db.String(40))
+    copied_from_id = db.Column(db.ForeignKey("cases.id"))
+    revision = db.Column(db.Integer, nullable=False, default=1)  # bumped on each change: stale forms are refused
     updated_at = db.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
     court = db.relationship("Court")
     filed_by = db.relationship("User", foreign_keys=[filed_by_id])
     judge = db.relationship("User", foreign_keys=[judge_id])
+    decided_by = db.relationship("User", foreign_keys=[decided_by_id])
     parties = db.relationship("CaseParty", back_populates="case", order_by="CaseParty.id",
                               cascade="all, delete-orphan")
 
@@ -59,6 +68,15 @@ class Case(db.Model):
         if user.is_staff:
             return user.court_id == self.court_id
         return user.id == self.filed_by_id or self.party_for(user) is not None
+
+    def is_filer(self, user):
+        """The account that filed (the litigant, or the lawyer filing on a client's behalf)."""
+        return bool(user is not None and getattr(user, "is_authenticated", False) and user.id == self.filed_by_id)
+
+    def can_review(self, user):
+        """Court staff of this court decide on filings (立案审查)."""
+        return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_staff
+                    and user.court_id == self.court_id)
 
     def __repr__(self):
         return f"<Case {self.number} {self.state}>"

@@ -69,6 +69,8 @@ def run_inline(app, func, args):
 
 @event.listens_for(Session, "after_commit")
 def _run_pending_jobs(session):
+    if session.in_nested_transaction():  # a savepoint ended; the real commit is still to come
+        return
     pending = session.info.pop("pending_jobs", None)
     if not pending:
         return
@@ -79,4 +81,6 @@ def _run_pending_jobs(session):
 
 @event.listens_for(Session, "after_rollback")
 def _drop_pending_jobs(session):
+    if session.in_nested_transaction():
+        return
     session.info.pop("pending_jobs", None)

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
-from app.models import Case, CaseEvent, SmsMessage, StoredFile, utcnow
+from app.models import Case, CaseEvent, SmsMessage, StoredFile
 from app.models.filing import AcceptanceNotice, CorrectionRequest, FilingAttachment, FilingVersion
 from app.services import filing
 from app.services.errors import DeadlinePassed, InvalidState, NotAllowed
@@ -272,7 +272,7 @@ def test_missed_correction_deadline_withdraws_by_default_once(db, world):
     case = db.session.get(Case, case.id)
     assert case.state == "withdrawn" and case.withdrawn_reason == "correction_deadline_missed"
     bodies = [m.body for m in db.session.scalars(select(SmsMessage).where(SmsMessage.phone == filer.phone))]
-    assert len(bodies) == 2 and "撤" in bodies[-1] or "withdrawn" in bodies[-1]
+    assert len(bodies) == 2 and ("撤回" in bodies[-1] or "withdrawn" in bodies[-1])
 
 
 def test_withdrawn_filing_can_be_refiled_by_copying(db, world):

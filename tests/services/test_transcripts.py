@@ -98,7 +98,7 @@ def test_everyone_confirming_files_a_signed_copy_with_their_names(db, hearing, t
     signed = t.signed_version
     assert signed.kind == "signed" and signed.file.case_id == hearing["case"].id
     text = pdftotext(storage.read_bytes(signed.file), tmp_path)
-    assert "王芳（原告）" in text and "陈强（被告）" in text and "草稿" not in text and "未签名" not in text
+    assert "王芳（原告）" in text and "陈强（被告）" in text and "未签名" not in text
     kinds = db.session.scalars(select(CaseEvent.kind).where(CaseEvent.case_id == hearing["case"].id)).all()
     assert kinds.count("transcript_confirmed") == 2 and "transcript_filed" in kinds
 
@@ -201,3 +201,43 @@ def test_transcript_entries_follow_event_kinds(db, hearing):
     assert kinds == ["message", "message", "item", "evidence", "answer"]
     assert "截止 2026-11-25 24:00" in entries[2]["text"] and entries[3]["exhibit"] == "证据3"
     assert all("另一场庭审" not in e["text"] for e in entries)
+
+
+def test_missing_font_fails_clearly_and_files_nothing(db, hearing, app):
+    from app.services import pdf
+    app.config["PDF_CJK_FONT"] = "/nonexistent/font.ttf"
+    try:
+        with pytest.raises(pdf.FontMissing, match="fonts-wqy-microhei"):
+            transcripts.render_draft(7)
+    finally:
+        app.config["PDF_CJK_FONT"] = None
+        pdf.preload()
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(TranscriptVersion)) == 0
+
+
+def test_cli_renders_the_latest_hearing_of_a_case(db, hearing, app, tmp_path):
+    out = tmp_path / "t.pdf"
+    result = app.test_cli_runner().invoke(args=["transcript", "render", hearing["case"].case_number, str(out)])
+    assert result.exit_code == 0, result.output
+    text = pdftotext(out.read_bytes(), tmp_path)
+    assert hearing["case"].case_number in text and MESSAGES[0] in text
+    missing = app.test_cli_runner().invoke(args=["transcript", "render", "(2026)无此案1号", str(out)])
+    assert missing.exit_code == 2
+
+
+def test_closing_a_real_hearing_renders_the_draft_for_its_parties(db, make_user, make_case, tmp_path):
+    from app.services import hearings
+    judge = make_user("judge", name="张俊")
+    plaintiff, defendant = make_user(name="王芳"), make_user(name="陈强")
+    case = make_case(court=judge.court, filer=plaintiff, defendant=defendant)
+    case.judge_id = judge.id
+    hearing = hearings.open_hearing(case, judge, purpose="talk", title="谈话")
+    hearings.post_message(hearing, judge, "请双方确认欠款金额。")
+    hearings.close_hearing(hearing, judge)
+    db.session.commit()  # the draft job runs inline after this commit
+    t = db.session.scalar(select(Transcript).where(Transcript.hearing_id == hearing.id))
+    assert t is not None and t.case_id == case.id and t.current_draft is not None
+    assert sorted(transcripts.signer_ids(t)) == sorted([plaintiff.id, defendant.id])
+    text = pdftotext(storage.read_bytes(t.current_draft.file), tmp_path)
+    assert "谈话笔录" in text and "请双方确认欠款金额。" in text

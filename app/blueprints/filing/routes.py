@@ -1,0 +1,452 @@
+"""Online filing (网上立案) for litigants and lawyers: /filings/... Thin: load, check, call, commit."""
+import logging
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from app.blueprints.filing.forms import (AttachmentForm, DetailsForm, JoinForm, PartyForm, ResubmitForm,
+                                         RevisionForm, StartForm)
+from app.blueprints.identity.gate import face_check_redirect, face_check_required, needs_face_check
+from app.extensions import db
+from app.htmx import render
+from app.labels import KIND_LABELS
+from app.models import Case, CaseEvent, CaseParty
+from app.models.filing import FilingAttachment
+from app.services import filing as svc
+from app.services.errors import DomainError
+from app.services.storage import UploadRefused, send_stored
+
+bp = Blueprint("filing", __name__)
+audit = logging.getLogger("microcourt.audit")
+
+EVENT_LABELS = {
+    "filing_started": _l("Filing started"), "filing_edited": _l("Details edited"),
+    "party_added": _l("Party added"), "party_edited": _l("Party edited"), "party_removed": _l("Party removed"),
+    "attachment_added": _l("Document added"), "attachment_replaced": _l("Document replaced"),
+    "attachment_removed": _l("Document removed"),
+    "attachment_uploaded_by_clerk": _l("Document uploaded by the court clerk for the party"),
+    "filing_submitted": _l("Submitted to the court"), "correction_requested": _l("The court asked for corrections"),
+    "filing_resubmitted": _l("Corrections sent"), "filing_accepted": _l("Accepted and registered"),
+    "filing_rejected": _l("Not accepted"), "filing_withdrawn": _l("Withdrawn"),
+    "filing_copied": _l("Copied to a new filing"), "document_issued": _l("Acceptance notice issued"),
+    "party_joined": _l("A party joined online"), "consent_recorded": _l("Consent recorded"),
+}
+
+
+@bp.app_template_filter("event_label")
+def event_label(kind):
+    return EVENT_LABELS.get(kind, kind)
+
+
+@bp.app_template_filter("deadline_at")
+def deadline_at(moment):
+    return _("by %(moment)s", moment=svc.fmt_deadline(moment)) if moment else ""
+
+
+def load(ref):
+    """The filing, or 404 for anyone who may not see it (never say that it exists)."""
+    case = db.session.scalar(select(Case).where(Case.filing_ref == ref))
+    if case is None or not case.can_view(current_user):
+        audit.info("filing access refused user=%s path=%s", getattr(current_user, "id", None), request.path)
+        abort(404)
+    return case
+
+
+def own(ref):
+    case = load(ref)
+    if not case.is_filer(current_user):
+        abort(404)
+    return case
+
+
+def back(case, anchor=None):
+    return redirect(url_for("filing.show", ref=case.filing_ref, _anchor=anchor))
+
+
+def flash_error(exc):
+    if isinstance(exc, svc.FilingIncomplete):
+        flash(_(exc.message), "error")
+        for msgid, params in exc.problems:
+            flash(_(msgid, **params), "error")
+    else:
+        flash(_(exc.message, **exc.params), "error")
+
+
+def page(case, status=200, **forms):
+    """The filing page: status, correction notice, the editable parts when editable, and its history."""
+    editable = case.is_filer(current_user) and case.state in svc.EDITABLE
+    rev = {"revision": case.revision}
+    details = forms.get("details") or DetailsForm(formdata=None, data={**rev, "kind": case.kind, "title": case.title,
+                                                        "claims": case.claims, "facts": case.facts,
+                                                        "amount": case.amount})
+    details.kind.choices = [(k, KIND_LABELS.get(k, k)) for k in current_app.config["FILING_KINDS"]]
+    roles = [svc.own_role(case.kind), svc.other_role(case.kind), "third_party"]
+    party_form = forms.get("party") or PartyForm(formdata=None, data={**rev, "role": svc.other_role(case.kind)})
+    party_form.fill(roles)
+    editing = None
+    if request.args.get("party", "").isdigit():
+        editing = next((p for p in case.parties if p.id == int(request.args["party"])), None)
+    edit_party = forms.get("edit_party") or (PartyForm(formdata=None, obj=editing, data=rev).fill(roles) if editing else None)
+    replacing = None
+    if request.args.get("replace", "").isdigit():
+        replacing = db.session.get(FilingAttachment, int(request.args["replace"]))
+        replacing = replacing if replacing and replacing.case_id == case.id and replacing.current else None
+    att_form = forms.get("attachment") or AttachmentForm(formdata=None, data={
+        **rev, "role": replacing.role if replacing else request.args.get("role") or "evidence",
+        "replaces": replacing.id if replacing else ""})
+    req = svc.open_correction(case)
+    events = db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id)
+                                .order_by(CaseEvent.seq.desc())).all()
+    return render("filing/show.html", "filing/_filing.html", status=status, case=case, editable=editable,
+                  details=details, party_form=party_form, edit_party=edit_party, editing=editing,
+                  att_form=att_form, replacing=replacing, action_form=forms.get("action") or RevisionForm(formdata=None, data=rev),
+                  resubmit_form=forms.get("resubmit") or ResubmitForm(formdata=None, data=rev), correction=req,
+                  attachments=svc.current_attachments(case), all_attachments=svc.all_attachments(case),
+                  required=svc.required_roles(case),
+                  problems=svc.problems(case) if editable else [], versions=svc.versions(case),
+                  corrections=svc.corrections(case), events=events, notice=svc.notice_for(case),
+                  joinable=svc.joinable_party(case, current_user), doc_limit=current_app.config["FILING_UPLOAD_MB"])
+
+
+# --------------------------------------------------------------------------- starting and viewing
+
+@bp.route("/filings/new", methods=["GET", "POST"])
+@login_required
+def new():
+    if current_user.is_staff:
+        abort(404)
+    form = StartForm().fill(svc.courts(), current_app.config["FILING_KINDS"])
+    if form.validate_on_submit():
+        court = next((c for c in svc.courts() if c.id == form.court.data), None)
+        if court is None:
+            abort(404)
+        case = svc.start_filing(current_user, court, form.kind.data)
+        db.session.commit()
+        flash(_("Draft %(ref)s started. It is saved as you go; continue on any device.", ref=case.filing_ref),
+              "success")
+        return back(case)
+    return render_template("filing/new.html", form=form), (400 if request.method == "POST" else 200)
+
+
+@bp.route("/filings/<ref>")
+@login_required
+def show(ref):
+    case = load(ref)
+    if current_user.is_staff:
+        return redirect(url_for("review.show", ref=ref))
+    return page(case)
+
+
+# --------------------------------------------------------------------------- editing a draft or a correction
+
+@bp.route("/filings/<ref>/details", methods=["POST"])
+@login_required
+def details(ref):
+    case = own(ref)
+    form = DetailsForm()
+    form.kind.choices = [(k, KIND_LABELS.get(k, k)) for k in current_app.config["FILING_KINDS"]]
+    if not form.validate_on_submit():
+        return page(case, 400, details=form)
+    try:
+        svc.update_filing(case, current_user, title=form.title.data, claims=form.claims.data, facts=form.facts.data,
+                          amount=form.amount.data, kind=form.kind.data, expect_revision=form.revision.data)
+    except svc.InvalidAmount as exc:
+        db.session.rollback()
+        form.amount.errors.append(_(exc.message))
+        return page(case, 400, details=form)
+    except DomainError as exc:
+        db.session.rollback()
+        flash_error(exc)
+        return back(case, "details")
+    db.session.commit()
+    flash(_("Saved."), "success")
+    return back(case, "details")
+
+
+def _party_form(case):
+    form = PartyForm()
+    return form.fill([svc.own_role(case.kind), svc.other_role(case.kind), "third_party"])
+
+
+def _party_errors(form, exc):
+    if isinstance(exc, svc.InvalidIdNumber):
+        form.id_number.errors.append(_(exc.message))
+    elif isinstance(exc, svc.InvalidMobile):
+        form.phone.errors.append(_(exc.message))
+    else:
+        return False
+    return True
+
+
+@bp.route("/filings/<ref>/parties", methods=["POST"])
+@login_required
+def add_party(ref):
+    case = own(ref)
+    form = _party_form(case)
+    if not form.validate_on_submit():
+        return page(case, 400, party=form)
+    try:
+        svc.add_party(case, current_user, role=form.role.data, name=form.name.data, id_number=form.id_number.data,
+                      phone=form.phone.data, expect_revision=form.revision.data)
+    except DomainError as exc:
+        db.session.rollback()
+        if _party_errors(form, exc):
+            return page(case, 400, party=form)
+        flash_error(exc)
+        return back(case, "parties")
+    db.session.commit()
+    flash(_("Party added."), "success")
+    return back(case, "parties")
+
+
+def _party(case, pid):
+    party = db.session.get(CaseParty, pid)
+    if party is None or party.case_id != case.id:
+        abort(404)
+    return party
+
+
+@bp.route("/filings/<ref>/parties/<int:pid>", methods=["POST"])
+@login_required
+def edit_party(ref, pid):
+    case = own(ref)
+    party = _party(case, pid)
+    form = _party_form(case)
+    if not form.validate_on_submit():
+        return page(case, 400, edit_party=form)
+    try:
+        svc.update_party(case, current_user, party, name=form.name.data, id_number=form.id_number.data,
+                         phone=form.phone.data, expect_revision=form.revision.data)
+    except DomainError as exc:
+        db.session.rollback()
+        if _party_errors(form, exc):
+            return page(case, 400, edit_party=form)
+        flash_error(exc)
+        return back(case, "parties")
+    db.session.commit()
+    flash(_("Saved."), "success")
+    return back(case, "parties")
+
+
+@bp.route("/filings/<ref>/parties/<int:pid>/remove", methods=["POST"])
+@login_required
+def remove_party(ref, pid):
+    case = own(ref)
+    party = _party(case, pid)
+    form = RevisionForm()
+    if form.validate_on_submit():
+        try:
+            svc.remove_party(case, current_user, party, expect_revision=form.revision.data)
+            db.session.commit()
+            flash(_("Party removed."), "success")
+        except DomainError as exc:
+            db.session.rollback()
+            flash_error(exc)
+    return back(case, "parties")
+
+
+@bp.route("/filings/<ref>/attachments", methods=["POST"])
+@login_required
+def add_attachment(ref):
+    case = own(ref)
+    form = AttachmentForm()
+    if not form.validate_on_submit():
+        return page(case, 400, attachment=form)
+    upload = request.files.get("file")
+    if not form.by_post.data and (upload is None or not upload.filename):
+        form.file.errors.append(_("Choose a file, or tick that it will come by post."))
+        return page(case, 400, attachment=form)
+    replaces = None
+    if (form.replaces.data or "").isdigit():
+        replaces = db.session.get(FilingAttachment, int(form.replaces.data))
+    try:
+        svc.add_attachment(case, current_user, role=form.role.data, upload=upload, by_post=form.by_post.data,
+                           replaces=replaces, note=form.note.data, expect_revision=form.revision.data)
+    except UploadRefused as exc:
+        db.session.rollback()
+        form.file.errors.append(_(exc.message, **exc.params))
+        return page(case, exc.status, attachment=form)
+    except DomainError as exc:
+        db.session.rollback()
+        flash_error(exc)
+        return back(case, "attachments")
+    db.session.commit()
+    flash(_("Document replaced.") if replaces else _("Document added."), "success")
+    return back(case, "attachments")
+
+
+def _attachment(case, aid):
+    att = db.session.get(FilingAttachment, aid)
+    if att is None or att.case_id != case.id:
+        abort(404)
+    return att
+
+
+@bp.route("/filings/<ref>/attachments/<int:aid>/remove", methods=["POST"])
+@login_required
+def remove_attachment(ref, aid):
+    case = own(ref)
+    att = _attachment(case, aid)
+    form = RevisionForm()
+    if form.validate_on_submit():
+        try:
+            svc.remove_attachment(case, current_user, att, expect_revision=form.revision.data)
+            db.session.commit()
+            flash(_("Document removed. It stays in the history."), "success")
+        except DomainError as exc:
+            db.session.rollback()
+            flash_error(exc)
+    return back(case, "attachments")
+
+
+@bp.route("/filings/<ref>/files/<int:aid>")
+@login_required
+def file(ref, aid):
+    case = load(ref)
+    att = _attachment(case, aid)
+    if att.stored is None or (current_user.is_staff and case.state == "draft"):
+        abort(404)
+    return send_stored(att.stored)
+
+
+# --------------------------------------------------------------------------- transitions
+
+@bp.route("/filings/<ref>/submit", methods=["POST"])
+@login_required
+def submit(ref):
+    case = own(ref)
+    if needs_face_check(current_user):  # come back to the page, not to this POST
+        return face_check_redirect(url_for("filing.show", ref=ref))
+    form = RevisionForm()
+    if not form.validate_on_submit():
+        return back(case)
+    try:
+        svc.submit(case, current_user, expect_revision=form.revision.data)
+    except svc.AlreadySubmitted:
+        db.session.rollback()
+        flash(_("This filing has already been submitted."), "info")
+        return back(case)
+    except DomainError as exc:
+        db.session.rollback()
+        flash_error(exc)
+        return back(case)
+    db.session.commit()
+    flash(_("Submitted. The court decides within %(days)s days; you will get an SMS.",
+            days=current_app.config["FILING_REGISTRATION_DAYS"]), "success")
+    return back(case)
+
+
+@bp.route("/filings/<ref>/resubmit", methods=["POST"])
+@login_required
+def resubmit(ref):
+    case = own(ref)
+    if needs_face_check(current_user):
+        return face_check_redirect(url_for("filing.show", ref=ref))
+    form = ResubmitForm()
+    if not form.validate_on_submit():
+        return back(case)
+    responses = {k[len("response-"):]: v for k, v in request.form.items() if k.startswith("response-")}
+    try:
+        svc.resubmit(case, current_user, reply=form.reply.data, responses=responses,
+                     expect_revision=form.revision.data)
+    except DomainError as exc:
+        db.session.rollback()
+        if case.state == "resubmitted":
+            flash(_("These corrections have already been sent."), "info")
+        else:
+            flash_error(exc)
+        return back(case, "correction")
+    db.session.commit()
+    flash(_("Corrections sent. The court's time limit counts again from tomorrow."), "success")
+    return back(case)
+
+
+@bp.route("/filings/<ref>/withdraw", methods=["POST"])
+@login_required
+def withdraw(ref):
+    case = own(ref)
+    form = RevisionForm()
+    if form.validate_on_submit():
+        try:
+            svc.withdraw(case, current_user, expect_revision=form.revision.data)
+            db.session.commit()
+            flash(_("The filing was withdrawn."), "success")
+        except DomainError as exc:
+            db.session.rollback()
+            flash_error(exc)
+    return back(case)
+
+
+@bp.route("/filings/<ref>/copy", methods=["POST"])
+@login_required
+def copy(ref):
+    case = own(ref)
+    if not RevisionForm().validate_on_submit():
+        return back(case)
+    try:
+        new_case = svc.copy_filing(case, current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        flash_error(exc)
+        return back(case)
+    db.session.commit()
+    flash(_("A new draft %(ref)s was made from %(old)s. Check it and submit it.", ref=new_case.filing_ref,
+            old=case.filing_ref), "success")
+    return back(new_case)
+
+
+# --------------------------------------------------------------------------- after acceptance
+
+@bp.route("/filings/<ref>/notice")
+@login_required
+def notice(ref):
+    case = load(ref)
+    return render_template("filing/notice.html", case=case, notice=svc.notice_for(case))
+
+
+@bp.route("/filings/<ref>/notice.pdf")
+@login_required
+def notice_pdf(ref):
+    case = load(ref)
+    row = svc.notice_for(case)
+    if row is None:
+        abort(404)
+    return send_stored(row.stored)
+
+
+@bp.route("/filings/<ref>/join", methods=["GET"])
+@login_required
+def join(ref):
+    case = db.session.scalar(select(Case).where(Case.filing_ref == ref))
+    party = svc.joinable_party(case, current_user) if case else None
+    if party is None:
+        abort(404)
+    return render_template("filing/join.html", case=case, party=party, form=JoinForm())
+
+
+@bp.route("/filings/<ref>/join", methods=["POST"])
+@login_required
+@face_check_required
+def join_post(ref):
+    case = db.session.scalar(select(Case).where(Case.filing_ref == ref))
+    party = svc.joinable_party(case, current_user) if case else None
+    if party is None:
+        abort(404)
+    form = JoinForm()
+    if not form.validate_on_submit():
+        return render_template("filing/join.html", case=case, party=party, form=form), 400
+    svc.join_case(case, current_user, online=form.online.data == "yes", e_service=form.e_service.data == "yes")
+    db.session.commit()
+    flash(_("Thank you. You are now linked to case %(number)s.", number=case.case_number), "success")
+    return back(case)
+
+
+@bp.route("/verify/<code>")
+def verify(code):
+    """Public check of a notice: title, case number and SHA-256 only, no personal data."""
+    row = svc.notice_by_code(code.strip().upper())
+    if row is None:
+        return render_template("filing/verify.html", notice=None), 404
+    return render_template("filing/verify.html", notice=row)

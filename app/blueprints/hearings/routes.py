@@ -1,0 +1,597 @@
+"""The hearing room (微法庭): routes under /cases/<case_id>/hearings. Thin: load, check, call, commit."""
+import hashlib
+import logging
+from datetime import datetime
+
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from app.blueprints.hearings.forms import (MODE_LABELS, PURPOSE_LABELS, STAGE_LABELS, AnswerForm, CsrfForm, DeadlineForm,
+                                           DecideForm, ExtensionRequestForm, ItemForm, MessageForm, ModeForm,
+                                           OpenHearingForm, SearchForm, TrialForm)
+from app.blueprints.identity.gate import face_check_redirect, needs_face_check
+from app.extensions import db
+from app.htmx import render, wants_fragment
+from app.models import Case, User
+from app.models.hearing import Evidence, ExtensionRequest, Hearing, HearingItem, Message
+from app.services import hearings as svc
+from app.services.errors import DomainError
+from app.services.storage import UploadRefused, send_stored
+
+bp = Blueprint("hearings", __name__, url_prefix="/cases/<int:case_id>/hearings")
+audit = logging.getLogger("microcourt.audit")
+
+
+# --- template helpers -------------------------------------------------------------------------
+
+@bp.app_template_filter("deadline")
+def deadline_filter(moment):
+    return _("Due %(moment)s", moment=svc.format_deadline(moment)) if moment else ""
+
+
+@bp.app_template_filter("purpose_label")
+def purpose_label(value):
+    return PURPOSE_LABELS.get(value, value)
+
+
+@bp.app_template_global("system_text")
+def system_text(msg):
+    d = msg.data or {}
+    moment = (lambda iso: svc.format_deadline(datetime.fromisoformat(iso)) if iso else "")
+    texts = {
+        "deadline_extended": lambda: _("The deadline of item %(item)s was changed from %(old)s to %(new)s.",
+                                       item=d.get("item_id"), old=moment(d.get("old")), new=moment(d.get("new"))),
+        "extension_requested": lambda: _("%(name)s asked for more time on item %(item)s: %(reason)s",
+                                         name=msg.author_name, item=d.get("item_id"), reason=d.get("reason", "")),
+        "extension_refused": lambda: _("More time on item %(item)s was refused.", item=d.get("item_id")),
+        "item_closed": lambda: _("Item %(item)s was closed.", item=d.get("item_id")),
+        "item_overdue": lambda: _("Item %(item)s passed its deadline without an answer from %(names)s.",
+                                  item=d.get("item_id"), names="、".join(d.get("parties", []))),
+        "hearing_closed": lambda: _("The hearing was closed."),
+        "consent_withdrawn": lambda: _("%(party)s withdrew consent to this stage online; the judge will move it "
+                                       "offline or to a live session.", party=d.get("party")),
+        "consent_refused": lambda: _("%(party)s did not consent to this stage online.", party=d.get("party")),
+        "mode_sync": lambda: _("The hearing is now live: everyone online at once."),
+        "mode_async": lambda: _("The hearing is now asynchronous: answer by each deadline."),
+        "async_trial_enabled": lambda: _("Asynchronous trial enabled: its conditions (Art. 20 ¶2) are recorded."),
+    }
+    return texts.get(d.get("what"), lambda: d.get("what", ""))()
+
+
+# --- loading and gates ------------------------------------------------------------------------
+
+def _refuse(reason):
+    audit.info("hearing access refused user=%s path=%s reason=%s", getattr(current_user, "id", None),
+               request.path, reason)
+    abort(404)
+
+
+def _load(case_id, hid=None):
+    """The case and hearing, or 404 for anyone who may not see them (never say that they exist)."""
+    case = db.session.get(Case, case_id)
+    if case is None or not case.can_view(current_user):
+        _refuse("case")
+    if hid is None:
+        return case, None
+    hearing = db.session.get(Hearing, hid)
+    if hearing is None or hearing.case_id != case.id or not hearing.can_view(current_user):
+        _refuse("hearing")
+    return case, hearing
+
+
+def _load_item(hearing, item_id):
+    item = db.session.get(HearingItem, item_id)
+    if item is None or item.hearing_id != hearing.id:
+        _refuse("item")
+    return item
+
+
+def _gate(hearing):
+    """Parties and lawyers: consent to this stage first, then a fresh face check for this hearing."""
+    if hearing.can_run(current_user):
+        return None
+    if svc.needs_consent(hearing, current_user) is not None:
+        url = url_for("hearings.consent", case_id=hearing.case_id, hid=hearing.id, next=request.full_path.rstrip("?"))
+        if wants_fragment():
+            resp = redirect(url)
+            resp.headers["HX-Redirect"] = url
+            return resp
+        return redirect(url)
+    if svc.needs_admission(hearing, current_user):
+        if needs_face_check(current_user):
+            return face_check_redirect()
+        method = "demo" if getattr(current_user.session_row, "method", "") == "demo_link" else "face"
+        svc.admit(hearing, current_user, method)
+        db.session.commit()
+    return None
+
+
+def _in_room(view):
+    """Load, 404 outsiders, then the consent and face-check gates. Passes case and hearing on."""
+    from functools import wraps
+
+    @wraps(view)
+    def wrapper(case_id, hid, **kwargs):
+        case, hearing = _load(case_id, hid)
+        gate = _gate(hearing)
+        if gate is not None:
+            return gate
+        return view(case, hearing, **kwargs)
+    return login_required(wrapper)
+
+
+def _staff_only(hearing):
+    if not hearing.can_run(current_user):
+        _refuse("not staff")
+
+
+def _error_text(exc):
+    return _(exc.message, **exc.params)
+
+
+def _thread_url(hearing, **kw):
+    return url_for("hearings.thread", case_id=hearing.case_id, hid=hearing.id, **kw)
+
+
+def _item_url(item, **kw):
+    return url_for("hearings.item", case_id=item.hearing.case_id, hid=item.hearing_id, item_id=item.id, **kw)
+
+
+def _deadline(form):
+    return svc.deadline_at(form.day.data, form.at.data)
+
+
+# --- the list of hearings and opening one -------------------------------------------------------
+
+def _open_form(case):
+    form = OpenHearingForm()
+    form.parties.choices = [(p.id, f"{p.name}（{p.role}）") for p in case.parties if p.user_id or p.lawyer_id]
+    clerks = db.session.scalars(select(User).where(User.court_id == case.court_id, User.role == "clerk")).all()
+    form.clerks.choices = [(u.id, u.name) for u in clerks]
+    if request.method == "GET":
+        form.parties.data = [c for c, _label in form.parties.choices]
+        form.clerks.data = [c for c, _label in form.clerks.choices]
+    return form
+
+
+@bp.route("", methods=["GET", "POST"])
+@login_required
+def index(case_id):
+    case, _h = _load(case_id)
+    staff = case.can_view(current_user) and current_user.role in ("judge", "clerk")
+    form = _open_form(case) if staff else None
+    if request.method == "POST":
+        if not staff:
+            _refuse("not staff")
+        if form.validate_on_submit():
+            parties = [p for p in case.parties if p.id in form.parties.data]
+            clerks = db.session.scalars(select(User).where(User.id.in_(form.clerks.data or [0]))).all()
+            try:
+                hearing = svc.open_hearing(case, current_user, purpose=form.purpose.data, mode=form.mode.data,
+                                           title=form.title.data or "", parties=parties, clerks=clerks)
+            except DomainError as exc:
+                db.session.rollback()
+                form.purpose.errors.append(_error_text(exc))
+            else:
+                db.session.commit()
+                return redirect(_thread_url(hearing))
+    hearings = [h for h in svc.hearings_of(case) if h.can_view(current_user)]
+    status = 400 if request.method == "POST" else 200
+    return render_template("hearings/index.html", case=case, hearings=hearings, form=form), status
+
+
+@bp.route("/evidence")
+@login_required
+def dossier(case_id):
+    """The case's evidence in the electronic dossier, for everyone who may see the case."""
+    case, _h = _load(case_id)
+    return render_template("hearings/evidence.html", case=case, exhibits=svc.exhibits(case))
+
+
+# --- the thread -------------------------------------------------------------------------------
+
+def _filters():
+    return dict(item_id=request.args.get("item", type=int), author_id=request.args.get("party", type=int),
+                evidence_only=request.args.get("evidence") == "1", query=(request.args.get("q") or "").strip()[:100])
+
+
+def _message_form(hearing, case, form=None):
+    form = form or MessageForm()
+    form.about.choices = [("", _("(no exhibit)"))] + [(str(e.id), e.label) for e in svc.exhibits(case)]
+    if request.method == "GET" and request.args.get("reply_to", type=int):
+        form.reply_to.data = str(request.args.get("reply_to", type=int))
+    return form
+
+
+def _thread_context(case, hearing, message_form=None, item_form=None):
+    filters = _filters()
+    before = request.args.get("before", type=int)
+    messages, has_earlier = svc.thread_page(hearing, before=before, **filters)
+    live = not before and not any(filters.values()) and hearing.is_open
+    item_form = item_form or (ItemForm() if hearing.can_run(current_user) else None)
+    if item_form is not None:
+        item_form.parties.choices = [(p.id, p.name) for p in svc.party_choices(hearing)]
+    reply_to = None
+    form = _message_form(hearing, case, message_form)
+    if form.reply_to.data and str(form.reply_to.data).isdigit():
+        reply_to = db.session.get(Message, int(form.reply_to.data))
+        if reply_to is None or reply_to.hearing_id != hearing.id:
+            reply_to, form.reply_to.data = None, ""
+    svc.seen(hearing, current_user)
+    db.session.commit()
+    return dict(case=case, hearing=hearing, messages=messages, has_earlier=has_earlier, live=live,
+                last_id=svc.last_message_id(hearing), form=form, item_form=item_form, reply_to=reply_to,
+                filters=filters, search=SearchForm(request.args), participant=hearing.participant_for(current_user),
+                staff=hearing.can_run(current_user), online=svc.online(hearing),
+                extensions=svc.pending_extensions(hearing) if hearing.can_run(current_user) else [],
+                items=svc.items_of(hearing), mode_form=ModeForm(mode=hearing.mode), mode_labels=MODE_LABELS,
+                poll_seconds=current_app.config["HEARING_SYNC_POLL_SECONDS" if hearing.mode == "sync"
+                                                 else "HEARING_POLL_SECONDS"])
+
+
+@bp.route("/<int:hid>")
+@_in_room
+def thread(case, hearing):
+    return render("hearings/thread.html", None, **_thread_context(case, hearing))
+
+
+def _etag(hearing, after):
+    online = ",".join(str(p.user_id) for p in svc.online(hearing)) if hearing.mode == "sync" else ""
+    raw = (f"{hearing.id}:{after}:{svc.last_message_id(hearing)}:{hearing.changed_at.timestamp()}:"
+           f"{current_user.id}:{online}:{request.cookies.get('lang', '')}")
+    return hashlib.sha1(raw.encode()).hexdigest()
+
+
+@bp.route("/<int:hid>/messages")
+@_in_room
+def poll(case, hearing):
+    """New messages after ?after=<id>; an idle poll costs a 304 (If-None-Match) or an empty partial."""
+    if not wants_fragment():
+        return redirect(_thread_url(hearing))
+    if svc.seen(hearing, current_user):
+        db.session.commit()
+    after = request.args.get("after", type=int) or 0
+    etag = _etag(hearing, after)
+    if request.if_none_match.contains(etag):
+        resp = make_response("", 304)
+    else:
+        resp = make_response(render_template("hearings/_new.html", hearing=hearing, case=case,
+                                             messages=svc.messages_after(hearing, after), staff=hearing.can_run(current_user),
+                                             online=svc.online(hearing), oob=True))
+    resp.set_etag(etag)
+    resp.headers["Cache-Control"] = "private, no-cache"
+    resp.vary.update(("HX-Request", "Cookie"))
+    return resp
+
+
+def _after_post(case, hearing, msg_id, form_cls=MessageForm):
+    """HTMX: the new messages (oob: the `after` marker and a fresh compose form); else PRG."""
+    if wants_fragment():
+        after = request.form.get("after", type=int) or 0
+        return render("hearings/_new.html", "hearings/_new.html", hearing=hearing, case=case,
+                      messages=svc.messages_after(hearing, after), staff=hearing.can_run(current_user),
+                      online=svc.online(hearing), oob=True, form=_message_form(hearing, case, MessageForm(formdata=None)),
+                      compose_oob=True)
+    return redirect(_thread_url(hearing, _anchor=f"m{msg_id}"))
+
+
+def _compose_error(case, hearing, form, status=400):
+    if wants_fragment():
+        resp = render("hearings/_compose.html", "hearings/_compose.html", case=case, hearing=hearing,
+                      form=_message_form(hearing, case, form), reply_to=None)
+        resp.headers["HX-Retarget"] = "#compose"
+        resp.headers["HX-Reswap"] = "outerHTML"
+        return resp  # htmx swaps only 2xx: the form comes back with its error, the text kept
+    return render("hearings/thread.html", None, status=status, **_thread_context(case, hearing, message_form=form))
+
+
+@bp.route("/<int:hid>/messages", methods=["POST"])
+@_in_room
+def post_message(case, hearing):
+    form = MessageForm()
+    if not form.validate_on_submit():
+        return _compose_error(case, hearing, form)
+    try:
+        msg = svc.post_message(hearing, current_user, form.text.data, key=form.key.data,
+                               files=request.files.getlist("file"), reply_to_id=_int(form.reply_to.data),
+                               about_evidence_id=_int(form.about.data))
+    except DomainError as exc:
+        db.session.rollback()
+        (form.file if isinstance(exc, UploadRefused) else form.text).errors.append(_error_text(exc))
+        return _compose_error(case, hearing, form, exc.status if exc.status != 403 else 400)
+    db.session.commit()
+    return _after_post(case, hearing, msg.id)
+
+
+def _int(value):
+    return int(value) if value and str(value).isdigit() else None
+
+
+@bp.route("/<int:hid>/items", methods=["POST"])
+@_in_room
+def post_item(case, hearing):
+    _staff_only(hearing)
+    form = ItemForm()
+    form.parties.choices = [(p.id, p.name) for p in svc.party_choices(hearing)]
+    if form.validate_on_submit():
+        parties = [p for p in case.parties if p.id in form.parties.data]
+        try:
+            item = svc.post_item(hearing, current_user, form.text.data, parties=parties, deadline=_deadline(form),
+                                 key=form.key.data)
+        except DomainError as exc:
+            db.session.rollback()
+            form.text.errors.append(_error_text(exc))
+        else:
+            db.session.commit()
+            flash(_("Item posted; the parties were notified by SMS."), "success")
+            return redirect(_thread_url(hearing, _anchor=f"m{item.message_id}"))
+    return render("hearings/thread.html", None, status=400, **_thread_context(case, hearing, item_form=form))
+
+
+# --- an item ----------------------------------------------------------------------------------
+
+def _item_page(case, hearing, item, status=200, **forms):
+    addressee = item.addressee_for(current_user)
+    answers = db.session.scalars(select(Message).where(Message.item_id == item.id, Message.kind == "answer")
+                                 .order_by(Message.id)).all()
+    ctx = dict(case=case, hearing=hearing, item=item, addressee=addressee, answers=answers,
+               staff=hearing.can_run(current_user),
+               answer_form=forms.get("answer_form") or AnswerForm(),
+               extension_form=forms.get("extension_form") or ExtensionRequestForm(),
+               deadline_form=forms.get("deadline_form") or DeadlineForm(),
+               decide_form=DecideForm(), now=svc.utcnow())
+    return render_template("hearings/item.html", **ctx), status
+
+
+@bp.route("/<int:hid>/items/<int:item_id>")
+@_in_room
+def item(case, hearing, item_id):
+    """The page an SMS link opens: the item, its deadline history, the answers, what one can do."""
+    return _item_page(case, hearing, _load_item(hearing, item_id))
+
+
+@bp.route("/<int:hid>/items/<int:item_id>/answer", methods=["POST"])
+@_in_room
+def answer(case, hearing, item_id):
+    item = _load_item(hearing, item_id)
+    form = AnswerForm()
+    if form.validate_on_submit():
+        try:
+            msg = svc.answer_item(item, current_user, form.text.data, key=form.key.data,
+                                  files=request.files.getlist("file"))
+        except DomainError as exc:
+            db.session.rollback()
+            form.text.errors.append(_error_text(exc))
+            return _item_page(case, hearing, item, exc.status if exc.status != 403 else 400, answer_form=form)
+        db.session.commit()
+        flash(_("Answer received late: after the deadline.") if msg.late else _("Answer received."),
+              "info" if msg.late else "success")
+        return redirect(_item_url(item))
+    return _item_page(case, hearing, item, 400, answer_form=form)
+
+
+@bp.route("/<int:hid>/items/<int:item_id>/extension", methods=["POST"])
+@_in_room
+def request_extension(case, hearing, item_id):
+    item = _load_item(hearing, item_id)
+    form = ExtensionRequestForm()
+    if form.validate_on_submit():
+        try:
+            svc.request_extension(item, current_user, form.reason.data)
+        except DomainError as exc:
+            db.session.rollback()
+            form.reason.errors.append(_error_text(exc))
+            return _item_page(case, hearing, item, 400, extension_form=form)
+        db.session.commit()
+        flash(_("Your request for more time was sent to the judge."), "success")
+        return redirect(_item_url(item))
+    return _item_page(case, hearing, item, 400, extension_form=form)
+
+
+@bp.route("/<int:hid>/items/<int:item_id>/deadline", methods=["POST"])
+@_in_room
+def extend(case, hearing, item_id):
+    _staff_only(hearing)
+    item = _load_item(hearing, item_id)
+    form = DeadlineForm()
+    if form.validate_on_submit():
+        try:
+            svc.extend_deadline(item, current_user, _deadline(form), form.reason.data or "")
+        except DomainError as exc:
+            db.session.rollback()
+            form.day.errors.append(_error_text(exc))
+            return _item_page(case, hearing, item, 400, deadline_form=form)
+        db.session.commit()
+        flash(_("Deadline changed; everyone concerned was notified."), "success")
+        return redirect(_item_url(item))
+    return _item_page(case, hearing, item, 400, deadline_form=form)
+
+
+@bp.route("/<int:hid>/items/<int:item_id>/close", methods=["POST"])
+@_in_room
+def close_item(case, hearing, item_id):
+    _staff_only(hearing)
+    item = _load_item(hearing, item_id)
+    if CsrfForm().validate_on_submit():
+        svc.close_item(item, current_user)
+        db.session.commit()
+    return redirect(_item_url(item))
+
+
+@bp.route("/<int:hid>/extensions/<int:request_id>", methods=["POST"])
+@_in_room
+def decide(case, hearing, request_id):
+    _staff_only(hearing)
+    req = db.session.get(ExtensionRequest, request_id)
+    if req is None or req.item.hearing_id != hearing.id:
+        _refuse("extension")
+    form = DecideForm()
+    if form.validate_on_submit():
+        grant = form.decision.data == "grant"
+        try:
+            svc.decide_extension(req, current_user, grant, _deadline(form) if (grant and form.day.data) else None)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(_error_text(exc), "error")
+        else:
+            db.session.commit()
+            flash(_("Deadline changed; everyone concerned was notified.") if grant else _("Request refused."),
+                  "success")
+    return redirect(_item_url(req.item))
+
+
+# --- session-level actions --------------------------------------------------------------------
+
+@bp.route("/<int:hid>/close", methods=["POST"])
+@_in_room
+def close(case, hearing):
+    _staff_only(hearing)
+    if not CsrfForm().validate_on_submit():
+        abort(400)
+    svc.close_hearing(hearing, current_user)
+    db.session.commit()
+    flash(_("The hearing is closed. The transcript draft is being prepared."), "success")
+    return redirect(_thread_url(hearing))
+
+
+@bp.route("/<int:hid>/mode", methods=["POST"])
+@_in_room
+def mode(case, hearing):
+    _staff_only(hearing)
+    form = ModeForm()
+    if form.validate_on_submit():
+        try:
+            svc.set_mode(hearing, current_user, form.mode.data)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(_error_text(exc), "error")
+        else:
+            db.session.commit()
+    return redirect(_thread_url(hearing))
+
+
+@bp.route("/<int:hid>/consent", methods=["GET", "POST"])
+@login_required
+def consent(case_id, hid):
+    """A party's consent to this stage online (per stage: evidence exchange is not the trial)."""
+    case, hearing = _load(case_id, hid)
+    p = hearing.participant_for(current_user)
+    if p is None or p.party is None:
+        return redirect(_thread_url(hearing))
+    form = CsrfForm()
+    if request.method == "POST" and form.validate_on_submit():
+        given = request.form.get("given") == "yes"
+        svc.give_consent(hearing, current_user, given)
+        db.session.commit()
+        if given:
+            from app.services.auth import safe_target
+            nxt = safe_target(request.args.get("next") or _thread_url(hearing))
+            return redirect(nxt if nxt.startswith(f"/cases/{case.id}/hearings/{hearing.id}") else _thread_url(hearing))
+        flash(_("Recorded: you did not consent. The judge will arrange this stage offline or live."), "info")
+        return redirect(url_for("hearings.index", case_id=case.id))
+    return render_template("hearings/consent.html", case=case, hearing=hearing, party=p.party,
+                           consented=svc.needs_consent(hearing, current_user) is None)
+
+
+@bp.route("/<int:hid>/consent/withdraw", methods=["POST"])
+@login_required
+def withdraw(case_id, hid):
+    case, hearing = _load(case_id, hid)
+    if CsrfForm().validate_on_submit():
+        try:
+            svc.withdraw_consent(hearing, current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(_error_text(exc), "error")
+            return redirect(url_for("hearings.index", case_id=case.id))
+        db.session.commit()
+        flash(_("Your consent is withdrawn. The judge will arrange this stage offline or live."), "info")
+    return redirect(url_for("hearings.index", case_id=case.id))
+
+
+@bp.route("/<int:hid>/participants")
+@_in_room
+def participants(case, hearing):
+    from app.services import consent as consent_service
+    consents = consent_service.consents_for(case)
+    return render_template("hearings/participants.html", case=case, hearing=hearing, consents=consents,
+                           staff=hearing.can_run(current_user), online=svc.online(hearing))
+
+
+@bp.route("/<int:hid>/print")
+@_in_room
+def print_view(case, hearing):
+    return render_template("hearings/print.html", case=case, hearing=hearing, messages=svc.all_messages(hearing),
+                           items=svc.items_of(hearing))
+
+
+def _evidence(hearing, evidence_id):
+    ev = db.session.get(Evidence, evidence_id)
+    if ev is None or ev.case_id != hearing.case_id:
+        _refuse("evidence")
+    return ev
+
+
+@bp.route("/<int:hid>/evidence/<int:evidence_id>")
+@_in_room
+def evidence_file(case, hearing, evidence_id):
+    """Original bytes, only to the case's participants, always as an attachment."""
+    return send_stored(_evidence(hearing, evidence_id).file)
+
+
+@bp.route("/<int:hid>/evidence/<int:evidence_id>/thumb")
+@_in_room
+def evidence_thumb(case, hearing, evidence_id):
+    ev = _evidence(hearing, evidence_id)
+    if ev.thumbnail is None:
+        abort(404)
+    return send_stored(ev.thumbnail)
+
+
+# --- asynchronous trial (Art. 20 ¶2) ----------------------------------------------------------
+
+@bp.route("/<int:hid>/trial", methods=["GET", "POST"])
+@_in_room
+def trial(case, hearing):
+    if hearing.purpose != "trial":
+        abort(404)
+    form = TrialForm()
+    staff = hearing.can_run(current_user)
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            action = form.action.data
+            staff_actions = {"procedure": lambda: svc.record_procedure(hearing, current_user, form.procedure.data),
+                             "confirm": lambda: svc.confirm_facts_undisputed(hearing, current_user),
+                             "enable": lambda: svc.enable_async_trial(hearing, current_user)}
+            party_actions = {"apply": lambda: svc.apply_async_trial(hearing, current_user, form.text.data),
+                             "consent": lambda: svc.consent_async_trial(hearing, current_user),
+                             "video": lambda: svc.submit_video_statement(hearing, current_user, form.stage.data,
+                                                                         request.files.get("file"))}
+            actions = staff_actions if staff else party_actions
+            if action not in actions:
+                abort(400)
+            try:
+                actions[action]()
+            except DomainError as exc:
+                db.session.rollback()
+                flash(_error_text(exc), "error")
+                status = 400
+            else:
+                db.session.commit()
+                return redirect(url_for("hearings.trial", case_id=case.id, hid=hearing.id))
+        else:
+            status = 400
+    from app.services import consent as consent_service
+    conditions = svc.trial_conditions(hearing)
+    parties = svc.party_choices(hearing)
+    consents = {p.id: consent_service.has_consent(case, p, "async_trial") for p in parties}
+    videos = [e for e in svc.exhibits(case) if e.kind == "video_statement" and e.hearing_id == hearing.id]
+    missing = svc.async_trial_missing(hearing)
+    db.session.commit()
+    return render_template("hearings/trial.html", case=case, hearing=hearing, form=form, staff=staff,
+                           conditions=conditions, parties=parties, consents=consents, videos=videos,
+                           missing=missing, stage_labels=STAGE_LABELS,
+                           participant=hearing.participant_for(current_user)), status

@@ -1,0 +1,272 @@
+"""Face check pages: the litigant's check and reference upload, the clerks' review queue and enrolment.
+
+Plain forms and redirects: a phone with JavaScript off takes both photos with
+`<input type=file accept=image/* capture=user>` and sends them in one POST.
+"""
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from app.blueprints.identity.forms import PHOTO, EnrolForm, FaceCheckForm, ReferenceForm, ReviewForm
+from app.extensions import db, limiter
+from app.htmx import render
+from app.models import Case, ClerkReview, User
+from app.services import identity, storage
+from app.services.auth import safe_target
+from app.services.errors import DomainError
+
+bp = Blueprint("identity", __name__, url_prefix="/identity")
+
+CHALLENGE_TEXT = {
+    "turn_left": _l("Turn your head to your left, so that your face is seen from the side, and take the photo."),
+    "turn_right": _l("Turn your head to your right, so that your face is seen from the side, and take the photo."),
+    "close_eyes": _l("Close your eyes and take the photo (ask someone to press the button, or use the "
+                     "camera's timer)."),
+}
+OUTCOME_MESSAGES = {
+    "no_match": (_l("The photo does not match your reference photo. Try again, facing the camera in good light."),
+                 "error"),
+    "borderline": (_l("The system could not decide whether the photo matches. A court clerk will look at it; "
+                      "you can also try again."), "info"),
+    "not_done": (_l("The second photo does not show what the instruction asked. Try again with the new "
+                    "instruction."), "error"),
+    "other_person": (_l("The second photo does not show the same person as the first."), "error"),
+}
+REVIEW_REASONS = {"borderline": _l("Borderline face check"), "failures": _l("Repeated failed face checks"),
+                  "pending_approval": _l("Reference photo to approve")}
+SOURCES = {"id_card": _l("Photo on the ID card"), "court_enrolment": _l("Taken at the court"),
+           "clerk_upload": _l("Uploaded by the clerk"), "self_upload": _l("Uploaded by the person")}
+
+
+def _user_key():
+    return f"face-user:{current_user.id if current_user.is_authenticated else 'anon'}"
+
+
+def _ip_key():
+    return f"face-ip:{request.remote_addr}"
+
+
+def _only_gets():
+    return request.method != "POST"
+
+
+def _limited(view):
+    """Face checks cost CPU and are guesses at a face: limited per person and per address."""
+    view = limiter.limit(lambda: current_app.config["LIMIT_FACE_PER_IP"], key_func=_ip_key,
+                         exempt_when=_only_gets)(view)
+    return limiter.limit(lambda: current_app.config["LIMIT_FACE_PER_USER"], key_func=_user_key,
+                         exempt_when=_only_gets)(view)
+
+
+def _read(file_storage, photo):
+    """The upload's bytes, reading at most one byte over the per-photo limit."""
+    if not file_storage:
+        raise identity.PhotoUnusable("missing", photo)
+    limit = current_app.config["FACE_MAX_UPLOAD_MB"] * 1024 * 1024
+    data = file_storage.stream.read(limit + 1)
+    if len(data) > limit:
+        raise identity.PhotoUnusable("too_large_bytes", photo)
+    return data
+
+
+def _int(value):
+    return int(value) if (value or "").isdigit() else None
+
+
+def _reason(code):
+    return _(identity.REASON_MESSAGES.get(code, identity.REASON_MESSAGES["not_an_image"]),
+             mb=current_app.config["FACE_MAX_UPLOAD_MB"])
+
+
+def _staff_only():
+    if not current_user.is_staff or not current_user.court_id:
+        abort(404)
+
+
+# --- the litigant's check -------------------------------------------------------------------
+
+def _check_page(form, next_url, status=200):
+    user, ctx = current_user, {"state": "ready", "message": None, "check": None}
+    try:
+        ctx["check"] = identity.start_check(user, user.session_row, request.remote_addr)
+        db.session.commit()
+        form.check_id.data = str(ctx["check"].id)
+    except identity.NoReference:
+        ctx["state"] = "pending" if identity.pending_reference(user) else "no_reference"
+    except identity.TooManyFailures as exc:
+        ctx["state"], ctx["message"] = "waiting", _(exc.message, **exc.params)
+    form.next.data = next_url
+    return render("identity/check.html", form=form, next_url=next_url, photo=PHOTO, challenges=CHALLENGE_TEXT,
+                  liveness=current_app.config["FACE_LIVENESS_REQUIRED"], status=status, **ctx)
+
+
+@bp.route("/check", methods=["GET", "POST"])
+@login_required
+@_limited
+def check():
+    next_url = safe_target(request.values.get("next"))
+    if current_user.is_staff or current_user.face_verified:
+        return redirect(next_url)
+    form = FaceCheckForm()
+    if request.method == "GET":
+        return _check_page(form, next_url)
+    liveness = current_app.config["FACE_LIVENESS_REQUIRED"]
+    valid = form.validate_on_submit()
+    if liveness and not form.challenge_photo.data:
+        form.challenge_photo.errors = [*form.challenge_photo.errors, _("Take or choose a photo.")]
+        valid = False
+    if not valid:
+        return _check_page(form, next_url, 400)
+    fields = {"selfie": form.selfie, "challenge": form.challenge_photo}
+    try:
+        selfie = _read(form.selfie.data, "selfie")
+        second = _read(form.challenge_photo.data, "challenge") if liveness else None
+        result = identity.verify_selfie(current_user, current_user.session_row, selfie, second,
+                                        check_id=_int(form.check_id.data), ip=request.remote_addr)
+    except identity.PhotoUnusable as exc:  # too large: the challenge stays open
+        fields[exc.photo].errors.append(_(exc.message, **exc.params))
+        return _check_page(form, next_url, 413)
+    except (identity.ChallengeExpired, identity.TooManyFailures, identity.NoReference) as exc:
+        db.session.rollback()
+        flash(_(exc.message, **exc.params), "error")
+        return redirect(url_for(".check", next=next_url))
+    db.session.commit()
+    if result.outcome == "match":
+        flash(_("Your identity is confirmed. You can continue."), "success")
+        return redirect(next_url)
+    if result.outcome == "unusable":
+        fields[result.photo].errors.append(_reason(result.reason))
+        return _check_page(form, next_url, 422)
+    message, category = OUTCOME_MESSAGES[result.reason or result.outcome]
+    flash(str(message), category)
+    return redirect(url_for(".check", next=next_url))
+
+
+@bp.route("/reference", methods=["GET", "POST"])
+@login_required
+@_limited
+def reference():
+    """A litigant sends a photo of their face and of their ID card; a clerk approves it."""
+    if current_user.is_staff:
+        abort(404)
+    form = ReferenceForm()
+    next_url = safe_target(request.values.get("next"))
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.validate_on_submit():
+            try:
+                photo, card = _read(form.photo.data, "selfie"), _read(form.id_card.data, "id_card")
+                identity.enroll_reference(current_user, photo, "self_upload", current_user, id_card=card)
+            except identity.PhotoUnusable as exc:
+                db.session.rollback()
+                field = form.id_card if exc.photo == "id_card" else form.photo
+                field.errors.append(_(exc.message, **exc.params))
+                status = 413 if exc.code == "too_large_bytes" else 422
+            else:
+                db.session.commit()
+                flash(_("Your photos were sent. A court clerk will compare them; after approval you can "
+                        "verify your identity."), "success")
+                return redirect(url_for(".reference", next=next_url))
+    form.next.data = next_url
+    return render("identity/reference.html", form=form, next_url=next_url, photo=PHOTO,
+                  active=identity.active_reference(current_user), pending=identity.pending_reference(current_user),
+                  sources=SOURCES, status=status)
+
+
+# --- clerks ---------------------------------------------------------------------------------
+
+def _review_or_404(review_id):
+    review = db.session.get(ClerkReview, review_id)
+    if review is None or not identity.can_manage_identity(current_user, review.user):
+        abort(404)
+    return review
+
+
+@bp.route("/reviews")
+@login_required
+def reviews():
+    _staff_only()
+    cases = db.session.scalars(select(Case).where(Case.court_id == current_user.court_id)
+                               .order_by(Case.updated_at.desc()).limit(200)).all()
+    return render("identity/reviews.html", reviews=identity.reviews_for(current_user), form=ReviewForm(),
+                  cases=cases, reasons=REVIEW_REASONS, sources=SOURCES, failures=identity.failure_count)
+
+
+@bp.route("/reviews/<int:review_id>", methods=["POST"])
+@login_required
+def review_decide(review_id):
+    _staff_only()
+    review = _review_or_404(review_id)
+    form = ReviewForm()
+    if not form.validate_on_submit():
+        flash(_("Choose a decision."), "error")
+        return redirect(url_for(".reviews"))
+    action, note = form.action.data, (form.note.data or "").strip()
+    allowed = ("approve", "reject") if review.reason == "pending_approval" else ("verify", "dismiss")
+    if review.status != "open" or action not in allowed:
+        flash(_("This has changed in the meantime; reload the page."), "error")
+        return redirect(url_for(".reviews"))
+    try:
+        if action == "approve":
+            identity.approve_reference(review.reference, current_user, note or None)
+        elif action == "reject":
+            identity.reject_reference(review.reference, current_user, note)
+        elif action == "verify":
+            identity.clerk_verify(review.user, current_user, note, review=review)
+        else:
+            identity.dismiss_review(review, current_user, note)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(_(exc.message, **exc.params), "error")
+        return redirect(url_for(".reviews"))
+    db.session.commit()
+    flash(_("Saved."), "success")
+    return redirect(url_for(".reviews"))
+
+
+@bp.route("/reviews/<int:review_id>/photo/<which>")
+@login_required
+def review_photo(review_id, which):
+    _staff_only()
+    review = _review_or_404(review_id)
+    ref = review.reference
+    stored = None if ref is None else {"reference": ref.image, "id_card": ref.id_card_image}.get(which)
+    if stored is None:
+        abort(404)
+    return storage.send_stored(stored)
+
+
+@bp.route("/enrol", methods=["GET", "POST"])
+@login_required
+def enrol():
+    """A clerk enrols the reference photo of a person in one of the court's cases."""
+    _staff_only()
+    case = db.session.get(Case, request.values.get("case", type=int) or 0)
+    if case is None or case.court_id != current_user.court_id:
+        abort(404)
+    ids = {p.user_id for p in case.parties} | {p.lawyer_id for p in case.parties} | {case.filed_by_id}
+    people = [u for u in db.session.scalars(select(User).where(User.id.in_(ids - {None})).order_by(User.id))
+              if not u.is_staff]
+    form = EnrolForm()
+    form.person.choices = [(u.id, f"{u.name} ({u.phone or ''})") for u in people]
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.validate_on_submit():
+            person = next(u for u in people if u.id == form.person.data)
+            try:
+                identity.enroll_reference(person, _read(form.photo.data, "selfie"), form.source.data, current_user)
+            except identity.PhotoUnusable as exc:
+                db.session.rollback()
+                form.photo.errors.append(_(exc.message, **exc.params))
+                status = 422
+            else:
+                db.session.commit()
+                flash(_("The reference photo of %(name)s is active.", name=person.name), "success")
+                return redirect(url_for(".enrol", case=case.id))
+    form.case.data = str(case.id)
+    refs = {u.id: identity.active_reference(u) for u in people}
+    return render("identity/enrol.html", form=form, case=case, people=people, refs=refs, sources=SOURCES,
+                  status=status)

@@ -1,0 +1,165 @@
+"""Mediation (调解): the judge's terms, each party's confirmation and signature, payment and withdrawal."""
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from app.blueprints.identity.gate import face_check_required
+from app.blueprints.mediation.forms import NoteForm, TermsForm
+from app.blueprints.transcripts.forms import ConfirmForm
+from app.extensions import db
+from app.htmx import render
+from app.labels import ROLE_LABELS
+from app.models import Case, MediationAgreement
+from app.services import mediation, signatures, storage
+from app.services.errors import DomainError
+
+bp = Blueprint("mediation", __name__)
+
+
+def _case_or_404(case_id):
+    case = db.session.get(Case, case_id)
+    if case is None or not case.can_view(current_user):
+        abort(404)
+    return case
+
+
+def _agreement_or_404(agreement_id):
+    a = db.session.get(MediationAgreement, agreement_id)
+    if a is None or not a.case.can_view(current_user):
+        abort(404)
+    return a
+
+
+def _refused(exc, endpoint, **kw):
+    db.session.rollback()
+    flash(_(exc.message, **exc.params), "error")
+    return redirect(url_for(endpoint, **kw))
+
+
+@bp.route("/cases/<int:case_id>/mediation/terms", methods=["GET", "POST"])
+@login_required
+def terms(case_id):
+    case = _case_or_404(case_id)
+    if not mediation.can_draft(case, current_user):
+        abort(404)
+    form = TermsForm()
+    form.payer.choices = form.payee.choices = [(p.id, f"{p.name} ({ROLE_LABELS.get(p.role, p.role)})")
+                                               for p in case.parties]
+    if request.method == "GET" or not form.validate_on_submit():
+        return render("mediation/terms.html", case=case, form=form, status=400 if request.method == "POST" else 200)
+    parties = {p.id: p for p in case.parties}
+    try:
+        agreement = mediation.draft_terms(case, current_user, amount=form.amount.data, payer=parties[form.payer.data],
+                                          payee=parties[form.payee.data], schedule=form.schedule.data,
+                                          other=form.other.data, hearing_id=request.args.get("hearing", type=int))
+    except DomainError as exc:
+        db.session.rollback()
+        form.amount.errors = [_(exc.message, **exc.params)]
+        return render("mediation/terms.html", case=case, form=form, status=exc.status)
+    db.session.commit()
+    flash(_("The terms were sent to the parties to confirm and sign."), "success")
+    return redirect(url_for(".show", agreement_id=agreement.id))
+
+
+def _show(a, status=200, form=None):
+    version = a.current
+    done = mediation.signed_parties(a, version) if version else {}
+    party = mediation.party_of(a, current_user)
+    return render("mediation/show.html", a=a, version=version, terms=mediation.terms_list(a.case, version.terms),
+                  done=done, party=party, form=form or ConfirmForm(doc_hash=version.terms_hash),
+                  has_signature=signatures.current_signature(current_user) is not None, status=status)
+
+
+@bp.route("/mediation/<int:agreement_id>")
+@login_required
+def show(agreement_id):
+    return _show(_agreement_or_404(agreement_id))
+
+
+@bp.route("/mediation/<int:agreement_id>/confirm", methods=["GET", "POST"])
+@login_required
+@face_check_required
+def confirm(agreement_id):
+    a = _agreement_or_404(agreement_id)
+    form = ConfirmForm()
+    if not form.is_submitted():
+        return redirect(url_for(".show", agreement_id=a.id))
+    if not form.validate():
+        return _show(a, 400, form)
+    try:
+        mediation.confirm(a, current_user, current_user.session_row, form.doc_hash.data)
+    except signatures.NoSignature:
+        db.session.rollback()
+        flash(_("Capture your signature first; you will come back here to confirm."), "info")
+        return redirect(url_for("signatures.capture", next=url_for(".show", agreement_id=a.id)))
+    except DomainError as exc:
+        return _refused(exc, ".show", agreement_id=a.id)
+    db.session.commit()
+    flash(_("You have confirmed and signed the mediation agreement."), "success")
+    return redirect(url_for(".show", agreement_id=a.id))
+
+
+@bp.route("/mediation/<int:agreement_id>/agreement.pdf")
+@login_required
+def download(agreement_id):
+    a = _agreement_or_404(agreement_id)
+    if a.file is None:
+        abort(404)
+    return storage.send_stored(a.file)
+
+
+@bp.route("/cases/<int:case_id>/closing")
+@login_required
+def closing(case_id):
+    case = _case_or_404(case_id)
+    party = case.party_for(current_user) if not current_user.is_staff else None
+    return render("mediation/closing.html", case=case, party=party, form=NoteForm(),
+                  pending=mediation.withdrawal_pending(case), can_decide=mediation.can_draft(case, current_user))
+
+
+@bp.route("/cases/<int:case_id>/paid", methods=["POST"])
+@login_required
+def paid(case_id):
+    case = _case_or_404(case_id)
+    form = NoteForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        mediation.confirm_paid(case, current_user, form.note.data)
+    except DomainError as exc:
+        return _refused(exc, ".closing", case_id=case.id)
+    db.session.commit()
+    flash(_("The payment is recorded."), "success")
+    return redirect(url_for(".closing", case_id=case.id))
+
+
+@bp.route("/cases/<int:case_id>/withdraw", methods=["GET", "POST"])
+@login_required
+@face_check_required
+def withdraw(case_id):
+    case = _case_or_404(case_id)
+    form = NoteForm()
+    if not form.validate_on_submit():
+        return redirect(url_for(".closing", case_id=case.id))
+    try:
+        mediation.request_withdrawal(case, current_user, form.note.data)
+    except DomainError as exc:
+        return _refused(exc, ".closing", case_id=case.id)
+    db.session.commit()
+    flash(_("Your withdrawal application was sent to the judge."), "success")
+    return redirect(url_for(".closing", case_id=case.id))
+
+
+@bp.route("/cases/<int:case_id>/withdraw/grant", methods=["POST"])
+@login_required
+def grant(case_id):
+    case = _case_or_404(case_id)
+    if not NoteForm().validate_on_submit():
+        abort(400)
+    try:
+        mediation.grant_withdrawal(case, current_user)
+    except DomainError as exc:
+        return _refused(exc, ".closing", case_id=case.id)
+    db.session.commit()
+    flash(_("The withdrawal is granted; the case is closed."), "success")
+    return redirect(url_for(".closing", case_id=case.id))

@@ -1,0 +1,11 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import HiddenField
+
+
+class SignatureForm(FlaskForm):
+    """Either a drawn signature (canvas PNG as a data URL, JS on) or a photo of one on paper (JS off)."""
+    drawn = HiddenField()
+    photo = FileField(_l("Photo of your signature on white paper"))
+    next = HiddenField()

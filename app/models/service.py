@@ -1,0 +1,57 @@
+"""Electronic service (电子送达): what was served to whom, and each channel's sent/delivered/opened/acknowledged log."""
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models.base import UTCDateTime, utcnow
+
+DOCUMENT_KINDS = ("notice", "summons", "agreement", "judgment", "transcript", "other")
+CHANNELS = ("sms",)
+
+
+class ServiceOfDocument(db.Model):
+    __tablename__ = "services_of_documents"
+    id = db.Column(db.Integer, primary_key=True)
+    case_id = db.Column(db.ForeignKey("cases.id"), nullable=False, index=True)
+    party_id = db.Column(db.ForeignKey("case_parties.id"), nullable=False)
+    recipient_id = db.Column(db.ForeignKey("users.id"), nullable=False, index=True)
+    document_kind = db.Column(db.String(12), nullable=False)
+    title = db.Column(db.String(200), nullable=False)
+    file_id = db.Column(db.ForeignKey("stored_files.id"), nullable=False)
+    consent_id = db.Column(db.ForeignKey("consents.id"), nullable=False)
+    created_by_id = db.Column(db.ForeignKey("users.id"), nullable=False)
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+    effective_at = db.Column(UTCDateTime)
+    certificate_hash = db.Column(db.String(64))
+    certificate_code = db.Column(db.String(16), index=True)
+    certificate_id = db.Column(db.ForeignKey("stored_files.id"))
+
+    case = db.relationship("Case")
+    party = db.relationship("CaseParty")
+    recipient = db.relationship("User", foreign_keys=[recipient_id])
+    file = db.relationship("StoredFile", foreign_keys=[file_id])
+    certificate = db.relationship("StoredFile", foreign_keys=[certificate_id])
+    consent = db.relationship("Consent")
+    attempts = db.relationship("ServiceChannelAttempt", back_populates="service",
+                               order_by="ServiceChannelAttempt.id")
+
+    __table_args__ = (sa.CheckConstraint(sa.column("document_kind").in_(DOCUMENT_KINDS), name="document_kind"),)
+
+
+class ServiceChannelAttempt(db.Model):
+    __tablename__ = "service_channel_attempts"
+    id = db.Column(db.Integer, primary_key=True)
+    service_id = db.Column(db.ForeignKey("services_of_documents.id"), nullable=False, index=True)
+    channel = db.Column(db.String(8), nullable=False, default="sms")
+    address = db.Column(db.String(200), nullable=False)
+    address_confirmed = db.Column(db.Boolean, nullable=False, default=False)
+    sms_id = db.Column(db.ForeignKey("sms_messages.id"))
+    sent_at = db.Column(UTCDateTime)
+    delivered_at = db.Column(UTCDateTime)
+    opened_at = db.Column(UTCDateTime)
+    acknowledged_at = db.Column(UTCDateTime)
+    effective_at = db.Column(UTCDateTime)
+
+    service = db.relationship("ServiceOfDocument", back_populates="attempts")
+    sms = db.relationship("SmsMessage")
+
+    __table_args__ = (sa.CheckConstraint(sa.column("channel").in_(CHANNELS), name="channel"),)

@@ -1,0 +1,84 @@
+"""Transcripts (笔录) of hearings: versions rendered from the event record, and each party's answer."""
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models.base import UTCDateTime, utcnow
+
+STATES = ("draft", "objected", "signed", "final")
+VERSION_KINDS = ("draft", "signed")
+DECISIONS = ("confirm", "object")
+
+
+class Transcript(db.Model):
+    """One per hearing. `hearing_id` is a plain integer (the id carried by the hearing events),
+    so transcripts do not depend on how the hearing tables are laid out."""
+    __tablename__ = "transcripts"
+    id = db.Column(db.Integer, primary_key=True)
+    case_id = db.Column(db.ForeignKey("cases.id"), nullable=False, index=True)
+    hearing_id = db.Column(db.Integer, nullable=False, unique=True)
+    title = db.Column(db.String(100), nullable=False, default="")
+    state = db.Column(db.String(12), nullable=False, default="draft")
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+
+    case = db.relationship("Case")
+    versions = db.relationship("TranscriptVersion", back_populates="transcript",
+                               order_by="TranscriptVersion.number")
+    confirmations = db.relationship("TranscriptConfirmation", back_populates="transcript",
+                                    order_by="TranscriptConfirmation.id")
+
+    __table_args__ = (sa.CheckConstraint(sa.column("state").in_(STATES), name="state"),)
+
+    @property
+    def current_draft(self):
+        drafts = [v for v in self.versions if v.kind == "draft"]
+        return drafts[-1] if drafts else None
+
+    @property
+    def signed_version(self):
+        signed = [v for v in self.versions if v.kind == "signed"]
+        return signed[-1] if signed else None
+
+    def can_view(self, user):
+        return self.case.can_view(user)
+
+
+class TranscriptVersion(db.Model):
+    """A rendered PDF. The content hash is over the data that went into it, so rendering the same
+    events twice finds this row again instead of making a second document."""
+    __tablename__ = "transcript_versions"
+    id = db.Column(db.Integer, primary_key=True)
+    transcript_id = db.Column(db.ForeignKey("transcripts.id"), nullable=False, index=True)
+    number = db.Column(db.Integer, nullable=False)
+    kind = db.Column(db.String(8), nullable=False, default="draft")
+    content_hash = db.Column(db.String(64), nullable=False)
+    verification_code = db.Column(db.String(16), nullable=False, index=True)
+    file_id = db.Column(db.ForeignKey("stored_files.id"), nullable=False)
+    last_event_seq = db.Column(db.Integer)
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+
+    transcript = db.relationship("Transcript", back_populates="versions")
+    file = db.relationship("StoredFile")
+
+    __table_args__ = (sa.UniqueConstraint("transcript_id", "content_hash", name="uq_transcript_versions_hash"),
+                      sa.UniqueConstraint("transcript_id", "number", name="uq_transcript_versions_number"),
+                      sa.CheckConstraint(sa.column("kind").in_(VERSION_KINDS), name="kind"))
+
+
+class TranscriptConfirmation(db.Model):
+    """A signer's answer to one draft version: confirm (with a signature) or object (with a comment)."""
+    __tablename__ = "transcript_confirmations"
+    id = db.Column(db.Integer, primary_key=True)
+    transcript_id = db.Column(db.ForeignKey("transcripts.id"), nullable=False, index=True)
+    version_id = db.Column(db.ForeignKey("transcript_versions.id"), nullable=False)
+    user_id = db.Column(db.ForeignKey("users.id"), nullable=False)
+    decision = db.Column(db.String(8), nullable=False)
+    comment = db.Column(db.Text)
+    signature_application_id = db.Column(db.ForeignKey("signature_applications.id"))
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+
+    transcript = db.relationship("Transcript", back_populates="confirmations")
+    version = db.relationship("TranscriptVersion")
+    user = db.relationship("User")
+    signature_application = db.relationship("SignatureApplication")
+
+    __table_args__ = (sa.CheckConstraint(sa.column("decision").in_(DECISIONS), name="decision"),)
