@@ -346,11 +346,21 @@ def _face_sharpness(luma: np.ndarray, box: tuple[int, int, int, int]) -> float:
     return _laplacian_var(np.asarray(im))
 
 
+# dlib's detector and networks are shared module-level objects and not documented as thread-safe;
+# gunicorn's gthread workers may run two checks at once, so one runs at a time per process.
+_DLIB_LOCK = threading.Lock()
+
+
 def analyse(data: bytes) -> FaceSample:
     """Decode ``data`` and return the one face in it, or raise UnusableImage
     ('too_large_bytes', 'not_an_image', 'too_large_pixels', 'truncated',
     'too_dark', 'no_face', 'two_faces', 'face_too_small', 'blurred')."""
     rgb = decode_photo(data)
+    with _DLIB_LOCK:
+        return _analyse_rgb(rgb)
+
+
+def _analyse_rgb(rgb) -> FaceSample:
     fr = _fr()
     luma = _luma(rgb)
     image_luma = float(luma.mean())

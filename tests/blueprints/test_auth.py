@@ -203,3 +203,15 @@ def test_home_fragment_for_htmx(client, htmx, auth, make_user):
     resp = htmx.get("/")
     assert resp.status_code == 200 and "<html" not in resp.get_data(as_text=True)
     assert "HX-Request" in resp.headers["Vary"]
+
+
+def test_home_pages_through_a_busy_court(client, auth, make_user, make_court, make_case):
+    court = make_court()
+    judge = make_user("judge", court=court)
+    for _ in range(35):
+        make_case(court=court)
+    auth.login(judge)
+    first = client.get("/").get_data(as_text=True)
+    assert first.count('class="card case"') == 30 and "page=2" in first
+    second = client.get("/?page=2").get_data(as_text=True)
+    assert second.count('class="card case"') == 5 and "page=1" in second

@@ -285,6 +285,7 @@ def test_after_five_failures_the_person_waits_and_the_clerk_sees_it(english, aut
     html = english.get("/identity/check").get_data(as_text=True)
     assert "Try again in 1 minutes" in html and 'name="selfie"' not in html
     clerk_client = english.application.test_client()
+    clerk_client.set_cookie("lang", "en")
     auth.login(party["clerk"], c=clerk_client)
     queue = clerk_client.get("/identity/reviews").get_data(as_text=True)
     assert party["person"].name in queue and "5 failed face checks" in queue

@@ -206,6 +206,10 @@ def _message_form(hearing, case, form=None):
 
 
 def _thread_context(case, hearing, message_form=None, item_form=None):
+    # Record presence first: a commit after loading the page would expire every loaded message
+    # and reload each one while rendering.
+    svc.seen(hearing, current_user)
+    db.session.commit()
     filters = _filters()
     before = request.args.get("before", type=int)
     messages, has_earlier = svc.thread_page(hearing, before=before, **filters)
@@ -219,8 +223,6 @@ def _thread_context(case, hearing, message_form=None, item_form=None):
         reply_to = db.session.get(Message, int(form.reply_to.data))
         if reply_to is None or reply_to.hearing_id != hearing.id:
             reply_to, form.reply_to.data = None, ""
-    svc.seen(hearing, current_user)
-    db.session.commit()
     return dict(case=case, hearing=hearing, messages=messages, has_earlier=has_earlier, live=live,
                 last_id=svc.last_message_id(hearing), form=form, item_form=item_form, reply_to=reply_to,
                 filters=filters, search=SearchForm(request.args), participant=hearing.participant_for(current_user),

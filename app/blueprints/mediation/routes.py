@@ -13,14 +13,10 @@ from app.models import Case, MediationAgreement
 from app.services import mediation, signatures, storage
 from app.services.errors import DomainError
 
+from app.blueprints import case_or_404, refused
+
 bp = Blueprint("mediation", __name__)
 
-
-def _case_or_404(case_id):
-    case = db.session.get(Case, case_id)
-    if case is None or not case.can_view(current_user):
-        abort(404)
-    return case
 
 
 def _agreement_or_404(agreement_id):
@@ -30,16 +26,11 @@ def _agreement_or_404(agreement_id):
     return a
 
 
-def _refused(exc, endpoint, **kw):
-    db.session.rollback()
-    flash(_(exc.message, **exc.params), "error")
-    return redirect(url_for(endpoint, **kw))
-
 
 @bp.route("/cases/<int:case_id>/mediation/terms", methods=["GET", "POST"])
 @login_required
 def terms(case_id):
-    case = _case_or_404(case_id)
+    case = case_or_404(case_id)
     if not mediation.can_draft(case, current_user):
         abort(404)
     form = TermsForm()
@@ -93,7 +84,7 @@ def confirm(agreement_id):
         flash(_("Capture your signature first; you will come back here to confirm."), "info")
         return redirect(url_for("signatures.capture", next=url_for(".show", agreement_id=a.id)))
     except DomainError as exc:
-        return _refused(exc, ".show", agreement_id=a.id)
+        return refused(exc, ".show", agreement_id=a.id)
     db.session.commit()
     flash(_("You have confirmed and signed the mediation agreement."), "success")
     return redirect(url_for(".show", agreement_id=a.id))
@@ -111,7 +102,7 @@ def download(agreement_id):
 @bp.route("/cases/<int:case_id>/closing")
 @login_required
 def closing(case_id):
-    case = _case_or_404(case_id)
+    case = case_or_404(case_id)
     party = case.party_for(current_user) if not current_user.is_staff else None
     return render("mediation/closing.html", case=case, party=party, form=NoteForm(),
                   pending=mediation.withdrawal_pending(case), can_decide=mediation.can_draft(case, current_user))
@@ -120,14 +111,14 @@ def closing(case_id):
 @bp.route("/cases/<int:case_id>/paid", methods=["POST"])
 @login_required
 def paid(case_id):
-    case = _case_or_404(case_id)
+    case = case_or_404(case_id)
     form = NoteForm()
     if not form.validate_on_submit():
         abort(400)
     try:
         mediation.confirm_paid(case, current_user, form.note.data)
     except DomainError as exc:
-        return _refused(exc, ".closing", case_id=case.id)
+        return refused(exc, ".closing", case_id=case.id)
     db.session.commit()
     flash(_("The payment is recorded."), "success")
     return redirect(url_for(".closing", case_id=case.id))
@@ -137,14 +128,14 @@ def paid(case_id):
 @login_required
 @face_check_required
 def withdraw(case_id):
-    case = _case_or_404(case_id)
+    case = case_or_404(case_id)
     form = NoteForm()
     if not form.validate_on_submit():
         return redirect(url_for(".closing", case_id=case.id))
     try:
         mediation.request_withdrawal(case, current_user, form.note.data)
     except DomainError as exc:
-        return _refused(exc, ".closing", case_id=case.id)
+        return refused(exc, ".closing", case_id=case.id)
     db.session.commit()
     flash(_("Your withdrawal application was sent to the judge."), "success")
     return redirect(url_for(".closing", case_id=case.id))
@@ -153,13 +144,13 @@ def withdraw(case_id):
 @bp.route("/cases/<int:case_id>/withdraw/grant", methods=["POST"])
 @login_required
 def grant(case_id):
-    case = _case_or_404(case_id)
+    case = case_or_404(case_id)
     if not NoteForm().validate_on_submit():
         abort(400)
     try:
         mediation.grant_withdrawal(case, current_user)
     except DomainError as exc:
-        return _refused(exc, ".closing", case_id=case.id)
+        return refused(exc, ".closing", case_id=case.id)
     db.session.commit()
     flash(_("The withdrawal is granted; the case is closed."), "success")
     return redirect(url_for(".closing", case_id=case.id))

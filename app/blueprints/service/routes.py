@@ -10,14 +10,10 @@ from app.models import Case, ServiceOfDocument
 from app.services import consent as consent_service, e_service, storage
 from app.services.errors import DomainError, N_
 
+from app.blueprints import case_or_404, refused
+
 bp = Blueprint("service", __name__)
 
-
-def _case_or_404(case_id):
-    case = db.session.get(Case, case_id)
-    if case is None or not case.can_view(current_user):
-        abort(404)
-    return case
 
 
 def _service_or_404(service_id):
@@ -30,7 +26,7 @@ def _service_or_404(service_id):
 @bp.route("/cases/<int:case_id>/service/consent", methods=["GET", "POST"])
 @login_required
 def consent(case_id):
-    case = _case_or_404(case_id)
+    case = case_or_404(case_id)
     form = ConsentForm()
     parties = case.parties if current_user.is_staff else [p for p in case.parties if case.party_for(current_user) is p]
     form.party.choices = [(p.id, p.name) for p in parties]
@@ -55,7 +51,7 @@ def consent(case_id):
 @bp.route("/cases/<int:case_id>/service/new", methods=["GET", "POST"])
 @login_required
 def new(case_id):
-    case = _case_or_404(case_id)
+    case = case_or_404(case_id)
     if not (current_user.is_staff and current_user.court_id == case.court_id):
         abort(404)
     form = ServeForm()
