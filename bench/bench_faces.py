@@ -61,7 +61,7 @@ def _photos(faces_dir: Path) -> tuple[bytes, bytes]:
 
 def _metric(name, value, unit, goal, lower_is_better=True, baseline=None):
     value = round(float(value), 3)
-    met = value <= goal if lower_is_better else value >= goal
+    met = goal is not None and (value <= goal if lower_is_better else value >= goal)
     return {"name": name, "value": value, "unit": unit, "goal": goal,
             "lower_is_better": lower_is_better, "met": bool(met),
             "baseline": None if baseline is None else round(float(baseline), 3)}
@@ -94,7 +94,7 @@ def run(faces_dir, runs: int = 10, naive_runs: int = 3) -> list[dict]:
         _metric("face_check_cpu_p95_12mp", t12, "ms", GOAL_ATTEMPT_MS, baseline=tnaive),
         _metric("face_check_cpu_ratio_12mp_vs_640px", t12 / t640, "x", GOAL_RATIO,
                 baseline=tnaive / t640),
-        _metric("naive_face_check_cpu_p95_12mp", tnaive, "ms", GOAL_ATTEMPT_MS),
+        _metric("naive_face_check_cpu_p95_12mp", tnaive, "ms", None),  # the comparison, not a goal
     ]
 
 

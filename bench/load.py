@@ -31,10 +31,16 @@ def have_wrk():
     return shutil.which("wrk") is not None
 
 
-def run(url, headers=None, connections=50, seconds=10, threads=2):
+def run(url, headers=None, connections=50, seconds=10, threads=2, interval=None):
     """{requests, rps, p50, p95, p99 (ms), errors, bytes_per_request, tool} for GET url.
-    Percentiles are None when no request completed within the time bound."""
-    if have_wrk():
+    Percentiles are None when no request completed within the time bound.
+
+    Without `interval` every client sends its next request as soon as the last one returns: that
+    saturates the server and measures capacity. With `interval` (seconds) each client paces itself
+    like a browser that polls every `interval` seconds, starting at a random offset."""
+    if interval:
+        r = _threads(url, headers or {}, connections, seconds, interval)
+    elif have_wrk():
         r = _wrk(url, headers or {}, connections, seconds, threads)
     else:
         r = _threads(url, headers or {}, connections, seconds)
@@ -78,7 +84,8 @@ def _wrk(url, headers, connections, seconds, threads):
                 errors=r["errors"], bytes_per_request=r["bytes"] / max(1, r["requests"]), tool="wrk")
 
 
-def _threads(url, headers, connections, seconds):
+def _threads(url, headers, connections, seconds, interval=None):
+    import random
     u = urlsplit(url)
     path = u.path + ("?" + u.query if u.query else "")
     lat, errors, nbytes, lock = [], [0], [0], threading.Lock()
@@ -86,6 +93,8 @@ def _threads(url, headers, connections, seconds):
 
     def client():
         conn = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+        if interval:
+            time.sleep(random.uniform(0, interval))
         while time.monotonic() < stop:
             t = time.perf_counter()
             try:
@@ -101,6 +110,8 @@ def _threads(url, headers, connections, seconds):
                 lat.append((time.perf_counter() - t) * 1000)
                 errors[0] += not ok
                 nbytes[0] += len(body)
+            if interval:
+                time.sleep(max(0.0, interval - (time.perf_counter() - t)))
         conn.close()
 
     t0 = time.monotonic()
@@ -113,4 +124,5 @@ def _threads(url, headers, connections, seconds):
     ordered = sorted(lat)
     return dict(requests=len(lat), rps=len(lat) / secs, p50=ordered[len(ordered) // 2] if ordered else None,
                 p95=p95(lat), p99=ordered[int(0.99 * (len(ordered) - 1))] if ordered else None,
-                errors=errors[0], bytes_per_request=nbytes[0] / max(1, len(lat)), tool="python threads")
+                errors=errors[0], bytes_per_request=nbytes[0] / max(1, len(lat)),
+                tool=f"python threads, each every {interval:g}s" if interval else "python threads")

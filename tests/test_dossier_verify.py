@@ -40,3 +40,20 @@ def test_verify_names_changed_event_and_file(app, db, make_case, make_user):
 def test_verify_unknown_case_is_a_clear_error(app, db):
     out = _verify(app, "(2026)沪9999民初1号")
     assert out.returncode == 2 and "no case" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_public_verify_page_knows_every_coded_document(client, db):
+    from sqlalchemy import select
+
+    from app import demo
+    from app.models.mediation import MediationAgreement
+    from app.models.transcript import TranscriptVersion
+    demo.seed(None)
+    db.session.commit()
+    signed = db.session.scalars(select(TranscriptVersion).where(TranscriptVersion.kind != "draft")).first()
+    agreement = db.session.scalars(select(MediationAgreement).where(MediationAgreement.file_id.isnot(None))).first()
+    for code, title in ((signed.verification_code, "笔录"), (agreement.verification_code, "调解协议")):
+        page = client.get(f"/verify/{code.lower()}").get_data(as_text=True)
+        assert title in page and "SHA-256" in page
+        assert "王芳" not in page and "138" not in page  # nothing personal on a public page
+    assert client.get("/verify/ZZZZ-ZZZZ").status_code == 404

@@ -18,3 +18,34 @@ def verify_files(case_id):
         if actual != f.sha256:
             problems.append(f"file {f.id} ({f.original_name}) was changed after receipt")
     return problems
+
+
+def find_by_code(code):
+    """The court document a printed verification code belongs to, for the public /verify page:
+    {title, case_number, issued_at, sha256} and nothing personal; None when no document has it."""
+    from app.models.filing import AcceptanceNotice
+    from app.models.mediation import MediationAgreement
+    from app.models.service import ServiceOfDocument
+    from app.models.transcript import TranscriptVersion
+    code = (code or "").strip().upper()
+    if not code or len(code) > 24:
+        return None
+    found = db.session.scalar(select(AcceptanceNotice).where(AcceptanceNotice.verification_code == code))
+    if found:
+        return dict(title="受理案件通知书", case_number=found.case.case_number, issued_at=found.created_at,
+                    sha256=found.stored.sha256)
+    found = db.session.scalar(select(TranscriptVersion).where(TranscriptVersion.verification_code == code)
+                              .order_by(TranscriptVersion.id.desc()).limit(1))
+    if found:
+        title = "笔录" if found.kind == "draft" else "笔录（已签名）"
+        return dict(title=title, case_number=found.transcript.case.case_number, issued_at=found.created_at,
+                    sha256=found.file.sha256)
+    found = db.session.scalar(select(MediationAgreement).where(MediationAgreement.verification_code == code))
+    if found and found.file:
+        return dict(title="调解协议", case_number=found.case.case_number, issued_at=found.signed_at,
+                    sha256=found.file.sha256)
+    found = db.session.scalar(select(ServiceOfDocument).where(ServiceOfDocument.certificate_code == code))
+    if found and found.certificate:
+        return dict(title="送达凭证", case_number=found.case.case_number, issued_at=found.effective_at,
+                    sha256=found.certificate.sha256)
+    return None

@@ -445,8 +445,7 @@ def join_post(ref):
 
 @bp.route("/verify/<code>")
 def verify(code):
-    """Public check of a notice: title, case number and SHA-256 only, no personal data."""
-    row = svc.notice_by_code(code.strip().upper())
-    if row is None:
-        return render_template("filing/verify.html", notice=None), 404
-    return render_template("filing/verify.html", notice=row)
+    """Public check of any court document's code: title, case number and SHA-256 only, no personal data."""
+    from app.services.dossier import find_by_code
+    doc = find_by_code(code)
+    return render_template("filing/verify.html", doc=doc), (200 if doc else 404)

@@ -20,7 +20,10 @@ from app.services import hearings as svc
 from app.services.errors import DomainError
 from app.services.storage import UploadRefused, send_stored
 
+from app.blueprints.hearings import room_urls
+
 bp = Blueprint("hearings", __name__, url_prefix="/cases/<int:case_id>/hearings")
+bp.add_app_template_global(room_urls)
 audit = logging.getLogger("microcourt.audit")
 
 
