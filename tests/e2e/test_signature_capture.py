@@ -34,13 +34,15 @@ def test_draw_signature_with_finger_on_phone(phone_page, demo_link, demo_user, d
     page.wait_for_url(re.compile(r"/signature$"))
     page.wait_for_selector("#sig-canvas", state="visible")
     page.click("#sign-form > button")          # nothing drawn: the page says so, nothing is sent
-    assert page.locator("#sig-empty").is_visible()
+    page.wait_for_selector("#sig-empty", state="visible")  # the page says nothing was drawn
     _swipe(page, "#sig-canvas")
     page.click("#sign-form > button")
     page.wait_for_selector(".flash.success")
     sigs = _signatures(db, demo_user, "刘洋")
     assert len(sigs) == 1 and sigs[0].source == "drawn"
-    assert page.locator("img.sig").evaluate("img => img.complete && img.naturalWidth > 0")
+    # On slow 3G the image may still be arriving: wait for it (up to the default timeout), then check.
+    page.wait_for_function("() => { const i = document.querySelector('img.sig'); return i && i.complete; }")
+    assert page.locator("img.sig").evaluate("img => img.naturalWidth > 0")
 
 
 def test_photo_of_paper_signature_without_js(phone_page, demo_link, demo_user, db, tmp_path):
