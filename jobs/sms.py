@@ -14,6 +14,24 @@ def deliver_sms(sms_id):
         db.session.commit()
 
 
+def deliver_sms_batch(sms_ids):
+    """Deliver many SMS, each in its own transaction. If any failed, the whole job is retried:
+    delivery is idempotent, so the ones already sent are skipped."""
+    from app.extensions import db
+    from app.services import notifications
+    with job_context():
+        via, failed = notifications.gateway(), []
+        for sms_id in sms_ids:
+            try:
+                notifications.deliver(sms_id, via=via)
+            except notifications.GatewayError:
+                failed.append(sms_id)
+            db.session.commit()
+        if failed:
+            raise notifications.GatewayError(f"{len(failed)} of {len(sms_ids)} failed, first {failed[0]}")
+        return len(sms_ids)
+
+
 def sweep_unsent():
     from app.services import notifications
     with job_context():

@@ -112,3 +112,23 @@ def test_sms_outbox_cli_prints_messages(app, db):
     out = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "sms", "outbox"], cwd=ROOT,
                          env=worker_env(app), capture_output=True, text=True, timeout=60)
     assert out.returncode == 0 and "演示短信内容" in out.stdout
+
+
+def test_batch_delivery_retries_only_what_failed(redis_app, db, start_worker, sms_sink):
+    from app.services.notifications import enqueue_batches
+    redis_app.config["SMS_RETRY_INTERVALS"] = (1, 1, 1, 1, 1)
+    try:
+        ids = []
+        for i in range(5):
+            msg = SmsMessage(phone=f"1390000010{i}", body=f"批量 {i}", kind="test")
+            db.session.add(msg)
+            db.session.flush()
+            ids.append(msg.id)
+        db.session.commit()
+        sms_sink.fail_next = 2  # the first two POSTs fail: the batch is retried, sent ones skipped
+        start_worker("notifications", SMS_HTTP_URL=sms_sink.url, **GATEWAY)
+        enqueue_batches(ids)
+        assert wait_for(lambda: all(_status(db, i).status == "sent" for i in ids), timeout=40)
+    finally:
+        redis_app.config["SMS_RETRY_INTERVALS"] = (10, 30, 120, 600, 1800)
+    assert sorted(r["json"]["id"] for r in sms_sink.received) == ids  # each exactly once
