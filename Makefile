@@ -30,6 +30,8 @@ run: install
 	MICROCOURT_DEMO=1 $(FLASK) demo seed $(if $(FACES),--faces $(FACES))
 	@echo "--- one-time demo sign-in links (also: $(FLASK) demo links) ---"
 	MICROCOURT_DEMO=1 $(FLASK) demo links --base-url http://127.0.0.1:$(PORT)
+	# Periodic jobs (SMS sweep, deadline reminders, overdue corrections) run inline beside the server.
+	MICROCOURT_DEMO=1 $(FLASK) jobs scheduler & trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
 	MICROCOURT_DEMO=1 $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: install

@@ -20,6 +20,9 @@ PERIODIC = [
 ]
 
 
+_last_slot = {}  # without Redis (one demo process): the slot each job last ran in
+
+
 def tick(app, now=None):
     from app.services.queue import dispatch, redis_client
     now = now or time.time()
@@ -31,6 +34,9 @@ def tick(app, now=None):
             with app.app_context():
                 if not redis_client().set(key, 1, nx=True, ex=p.every * 3):
                     continue
+        elif _last_slot.get(p.func) == slot:
+            continue
+        _last_slot[p.func] = slot
         dispatch(app, p.func, (), queue=p.queue, job_id=f"periodic-{p.func.replace('.', '_')}-{slot}")
         sent.append(p.func)
     return sent

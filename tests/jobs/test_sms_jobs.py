@@ -132,3 +132,12 @@ def test_batch_delivery_retries_only_what_failed(redis_app, db, start_worker, sm
     finally:
         redis_app.config["SMS_RETRY_INTERVALS"] = (10, 30, 120, 600, 1800)
     assert sorted(r["json"]["id"] for r in sms_sink.received) == ids  # each exactly once
+
+
+def test_scheduler_without_redis_runs_each_job_once_per_slot(app):
+    from jobs import periodic
+    periodic._last_slot.clear()
+    first = periodic.tick(app, now=2_000_000)
+    assert "jobs.sms.sweep_unsent" in first
+    assert periodic.tick(app, now=2_000_001) == []  # same slot: nothing again (inline mode)
+    assert "jobs.sms.sweep_unsent" in periodic.tick(app, now=2_000_000 + 60)
