@@ -2,7 +2,6 @@
 import logging
 
 from flask import Flask, g, request, session
-from flask_babel import gettext as _
 
 from app import config as config_module
 from app import extensions

@@ -1,10 +1,10 @@
 """Request-level plumbing: security headers, template helpers, error pages."""
 import hashlib
 import logging
-from datetime import datetime, timezone
+from datetime import timezone
 from zoneinfo import ZoneInfo
 
-from flask import g, render_template, request
+from flask import render_template, request
 from flask_babel import get_locale, gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException

@@ -50,7 +50,6 @@ def database_url(tmp_path_factory):
     _pg_admin(f"DROP DATABASE IF EXISTS {name}")
     _pg_admin(f"CREATE DATABASE {name}")
     yield PG_URL.rsplit("/", 1)[0] + "/" + name
-    from app.extensions import db as _db
     try:
         _pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     except Exception:  # noqa: BLE001 - a leftover database is harmless

@@ -162,7 +162,7 @@ def test_png_with_alpha_works(samples):
     rgba[:, :40, 3] = 128        # half transparent band
     data = png(Image.fromarray(rgba, "RGBA"))
     assert Image.open(io.BytesIO(data)).mode == "RGBA"
-    s = _check_variant(samples, data)
+    _check_variant(samples, data)
     rgb = F.decode_photo(data)
     assert (rgb[:30, 100:200] > 250).all()  # composited on white (60 px -> 33 px)
 

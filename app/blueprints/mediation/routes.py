@@ -3,17 +3,16 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from app.blueprints import case_or_404, refused
 from app.blueprints.identity.gate import face_check_required
 from app.blueprints.mediation.forms import NoteForm, TermsForm
 from app.blueprints.transcripts.forms import ConfirmForm
 from app.extensions import db
 from app.htmx import render
 from app.labels import ROLE_LABELS
-from app.models import Case, MediationAgreement
+from app.models import MediationAgreement
 from app.services import mediation, signatures, storage
 from app.services.errors import DomainError
-
-from app.blueprints import case_or_404, refused
 
 bp = Blueprint("mediation", __name__)
 

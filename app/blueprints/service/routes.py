@@ -3,14 +3,13 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from app.blueprints import case_or_404
 from app.blueprints.service.forms import AckForm, ConsentForm, ServeForm
 from app.extensions import db
 from app.htmx import render
-from app.models import Case, ServiceOfDocument
+from app.models import ServiceOfDocument
 from app.services import consent as consent_service, e_service, storage
 from app.services.errors import DomainError, N_
-
-from app.blueprints import case_or_404, refused
 
 bp = Blueprint("service", __name__)
 

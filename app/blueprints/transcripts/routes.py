@@ -3,6 +3,7 @@ from flask import Blueprint, abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from app.blueprints import refused
 from app.blueprints.identity.gate import face_check_required
 from app.blueprints.transcripts.forms import AddendumForm, ConfirmForm, ObjectForm
 from app.extensions import db
@@ -69,9 +70,7 @@ def confirm(transcript_id):
         flash(_("Capture your signature first; you will come back here to confirm."), "info")
         return redirect(url_for("signatures.capture", next=url_for(".show", transcript_id=t.id)))
     except DomainError as exc:
-        db.session.rollback()
-        flash(_(exc.message, **exc.params), "error")
-        return redirect(url_for(".show", transcript_id=t.id))
+        return refused(exc, ".show", transcript_id=t.id)
     db.session.commit()
     flash(_("You have confirmed and signed the transcript."), "success")
     return redirect(url_for(".show", transcript_id=t.id))
@@ -87,9 +86,7 @@ def object_to(transcript_id):
     try:
         transcripts.object_to(t, current_user, form.doc_hash.data, form.comment.data)
     except DomainError as exc:
-        db.session.rollback()
-        flash(_(exc.message, **exc.params), "error")
-        return redirect(url_for(".show", transcript_id=t.id))
+        return refused(exc, ".show", transcript_id=t.id)
     db.session.commit()
     flash(_("Your objection was sent to the judge. You will get a new version to read."), "success")
     return redirect(url_for(".show", transcript_id=t.id))
@@ -107,9 +104,7 @@ def addendum(transcript_id):
     try:
         transcripts.add_addendum(t, current_user, form.text.data)
     except DomainError as exc:
-        db.session.rollback()
-        flash(_(exc.message, **exc.params), "error")
-        return redirect(url_for(".show", transcript_id=t.id))
+        return refused(exc, ".show", transcript_id=t.id)
     db.session.commit()
     flash(_("The correction was added; the parties are asked to confirm the new version."), "success")
     return redirect(url_for(".show", transcript_id=t.id))
