@@ -51,6 +51,9 @@ class Config:
 
     # Rate limits (Flask-Limiter syntax). Storage: Redis when configured, else process memory.
     RATELIMIT_HEADERS_ENABLED = False
+    # Redis down must not take sign-in down with it: count in process memory until it is back.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
     LIMIT_PASSWORD = os.environ.get("LIMIT_PASSWORD", "5 per 10 minutes")
     LIMIT_SMS_PER_NUMBER = os.environ.get("LIMIT_SMS_PER_NUMBER", "5 per hour")
     LIMIT_SMS_PER_IP = os.environ.get("LIMIT_SMS_PER_IP", "20 per hour")
