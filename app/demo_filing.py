@@ -65,6 +65,8 @@ def _attach(case, actor, role):
 
 def seed_filings(cases, clerk):
     for case in cases:
+        if case.case_number:  # accepted demo cases have their notice in the dossier, as after a real acceptance
+            filing.make_acceptance_notice(case.id, notify=False)
         if db.session.scalar(select(FilingAttachment.id).where(FilingAttachment.case_id == case.id).limit(1)):
             continue
         actor = case.filed_by

@@ -778,7 +778,7 @@ def courts():
 
 # --------------------------------------------------------------------------- the acceptance notice
 
-def make_acceptance_notice(case_id):
+def make_acceptance_notice(case_id, notify=True):
     """Render the 受理通知书 with the court's seal, keep it in the dossier, SMS the filer. Runs once per case."""
     from app.labels import KIND_LABELS
     from app.services.pdf import render_acceptance_notice
@@ -805,7 +805,7 @@ def make_acceptance_notice(case_id):
     record_event(case, None, "document_issued", document="acceptance_notice", title="受理通知书",
                  stored_file_id=stored.id, sha256=stored.sha256, verification_code=code)
     user = case.filed_by
-    if user and user.phone:
+    if notify and user and user.phone:
         link = _url(create_action_link(user, target=f"/filings/{case.filing_ref}/notice"))
         with force_locale("zh"):
             body = _("[MicroCourt] Case %(number)s has been accepted by %(court)s. Your acceptance notice: %(url)s",
