@@ -20,3 +20,21 @@ def refused(exc, endpoint, **values):
     db.session.rollback()
     flash(_(exc.message, **exc.params), "error")
     return redirect(url_for(endpoint, **values))
+
+
+def signing_refused(apply, back):
+    """Run a signing service call. None when it went through; otherwise the redirect that explains
+    why: without a captured signature the person goes to capture one and comes back to `back`."""
+    from app.services.errors import DomainError
+    from app.services.signatures import NoSignature
+    try:
+        apply()
+    except NoSignature:
+        db.session.rollback()
+        flash(_("Capture your signature first; you will come back here to confirm."), "info")
+        return redirect(url_for("signatures.capture", next=back))
+    except DomainError as exc:
+        db.session.rollback()
+        flash(_(exc.message, **exc.params), "error")
+        return redirect(back)
+    return None

@@ -175,3 +175,24 @@ def test_serving_without_consent_is_refused_clearly(client, auth, db, make_user,
     resp = client.post(f"/cases/{case.id}/service/new", data={"party": case.parties[0].id, "kind": "notice",
                                                               "title": "", "file": t.current_draft.file_id})
     assert resp.status_code == 400 and "电子送达" in resp.get_data(as_text=True)
+
+
+def test_mediation_confirm_without_signature_or_with_stale_hash_signs_nothing(client, auth, db, make_user,
+                                                                              make_case):
+    from app.models import MediationConfirmation
+    judge, plaintiff, _defendant, case, _t = _setup(db, make_user, make_case)
+    auth.login(judge)
+    p, d = case.parties
+    client.post(f"/cases/{case.id}/mediation/terms", data={"amount": "5000", "payer": d.id, "payee": p.id,
+                                                          "schedule": "一次性", "other": ""})
+    agreement = db.session.scalars(select(MediationAgreement)).one()
+    h = agreement.current.terms_hash
+    auth.logout()
+    auth.login(plaintiff, face=True)
+    resp = client.post(f"/mediation/{agreement.id}/confirm", data={"doc_hash": h, "agree": "y"})
+    assert resp.status_code == 302 and "/signature" in resp.location and "next=" in resp.location
+    signatures.save_signature(plaintiff, drawn_png())
+    db.session.commit()
+    resp = client.post(f"/mediation/{agreement.id}/confirm", data={"doc_hash": "0" * 64, "agree": "y"})
+    assert resp.status_code == 302 and resp.location.endswith(f"/mediation/{agreement.id}")
+    assert db.session.scalars(select(MediationConfirmation)).all() == []

@@ -3,7 +3,7 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.blueprints import case_or_404, refused
+from app.blueprints import case_or_404, refused, signing_refused
 from app.blueprints.identity.gate import face_check_required
 from app.blueprints.mediation.forms import NoteForm, TermsForm
 from app.blueprints.transcripts.forms import ConfirmForm
@@ -76,14 +76,11 @@ def confirm(agreement_id):
         return redirect(url_for(".show", agreement_id=a.id))
     if not form.validate():
         return _show(a, 400, form)
-    try:
-        mediation.confirm(a, current_user, current_user.session_row, form.doc_hash.data)
-    except signatures.NoSignature:
-        db.session.rollback()
-        flash(_("Capture your signature first; you will come back here to confirm."), "info")
-        return redirect(url_for("signatures.capture", next=url_for(".show", agreement_id=a.id)))
-    except DomainError as exc:
-        return refused(exc, ".show", agreement_id=a.id)
+    back = url_for(".show", agreement_id=a.id)
+    refusal = signing_refused(lambda: mediation.confirm(a, current_user, current_user.session_row,
+                                                        form.doc_hash.data), back)
+    if refusal:
+        return refusal
     db.session.commit()
     flash(_("You have confirmed and signed the mediation agreement."), "success")
     return redirect(url_for(".show", agreement_id=a.id))

@@ -3,7 +3,7 @@ from flask import Blueprint, abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.blueprints import refused
+from app.blueprints import refused, signing_refused
 from app.blueprints.identity.gate import face_check_required
 from app.blueprints.transcripts.forms import AddendumForm, ConfirmForm, ObjectForm
 from app.extensions import db
@@ -63,14 +63,11 @@ def confirm(transcript_id):
         return redirect(url_for(".show", transcript_id=t.id))
     if not form.validate():
         return _page(t, 400, confirm_form=form)
-    try:
-        transcripts.confirm(t, current_user, current_user.session_row, form.doc_hash.data)
-    except signatures.NoSignature:
-        db.session.rollback()
-        flash(_("Capture your signature first; you will come back here to confirm."), "info")
-        return redirect(url_for("signatures.capture", next=url_for(".show", transcript_id=t.id)))
-    except DomainError as exc:
-        return refused(exc, ".show", transcript_id=t.id)
+    back = url_for(".show", transcript_id=t.id)
+    refusal = signing_refused(lambda: transcripts.confirm(t, current_user, current_user.session_row,
+                                                          form.doc_hash.data), back)
+    if refusal:
+        return refusal
     db.session.commit()
     flash(_("You have confirmed and signed the transcript."), "success")
     return redirect(url_for(".show", transcript_id=t.id))
