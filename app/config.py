@@ -116,6 +116,7 @@ class TestConfig(Config):
     DEMO = True
     SMS_GATEWAY = "outbox"
     SERVER_NAME = None
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # scrypt costs ~145 ms per test user
 
 
 def secret_key():

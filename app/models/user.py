@@ -52,7 +52,10 @@ class User(UserMixin, db.Model):
         return self.role in COURT_STAFF
 
     def set_password(self, password):
-        self.password_hash = generate_password_hash(password)
+        # Tests set a cheap method (TestConfig); production keeps Werkzeug's default (scrypt).
+        from flask import current_app, has_app_context
+        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
+        self.password_hash = generate_password_hash(password, method=method)
 
     def check_password(self, password):
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
