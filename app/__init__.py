@@ -85,8 +85,6 @@ def _load_user(token):
 
 @login_manager.unauthorized_handler
 def _unauthorized():
-    from flask import redirect, url_for
-    from app.services.auth import safe_target
-    if request.method == "GET":
-        session["next"] = safe_target(request.full_path.rstrip("?"))
-    return redirect(url_for("auth.signin"))
+    from flask import redirect
+    from app.blueprints.identity.gate import sign_in_redirect
+    return redirect(sign_in_redirect())  # a POST is held server-side and offered again after sign-in

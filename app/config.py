@@ -76,7 +76,7 @@ class Config:
     # Face check (see app/services/faces.py for the measured distances behind the defaults).
     FACE_THRESHOLD = float(os.environ.get("FACE_THRESHOLD", "0.5"))
     FACE_BORDERLINE_BAND = float(os.environ.get("FACE_BORDERLINE_BAND", "0.04"))
-    # The second photo answers a random challenge (turn the head, close the eyes): a basic
+    # The second photo answers a challenge (turn the head; see faces.turned_enough): a basic
     # liveness check against replaying one stolen photo, not proof against spoofing.
     FACE_LIVENESS_REQUIRED = _bool("FACE_LIVENESS_REQUIRED", True)
     FACE_CHALLENGE_SECONDS = int(os.environ.get("FACE_CHALLENGE_SECONDS", "300"))  # slow uploads need time
@@ -86,6 +86,20 @@ class Config:
     FACE_FAILURES_BEFORE_DELAY = int(os.environ.get("FACE_FAILURES_BEFORE_DELAY", "5"))
     FACE_DELAY_BASE_SECONDS = int(os.environ.get("FACE_DELAY_BASE_SECONDS", "60"))  # doubles per failure
     FACE_DELAY_MAX_SECONDS = int(os.environ.get("FACE_DELAY_MAX_SECONDS", "3600"))
+    # ID card self-enrolment (a court turns it on with Court.id_card_enrolment): the card portrait
+    # against the live selfie has its own threshold, stricter than selfie-to-reference (card
+    # portraits are small and printed; see app/services/faces.py and `make bench`).
+    FACE_CARD_THRESHOLD = float(os.environ.get("FACE_CARD_THRESHOLD", "0.36"))
+    FACE_CARD_BORDERLINE_BAND = float(os.environ.get("FACE_CARD_BORDERLINE_BAND", "0.06"))
+    # A clerk's manual verification holds for the person (any session) this long.
+    FACE_CLERK_VERIFIED_HOURS = int(os.environ.get("FACE_CLERK_VERIFIED_HOURS", "24"))
+    # A form interrupted by a step-up check is kept this long (app/services/step_up.py).
+    HELD_ACTION_MINUTES = int(os.environ.get("HELD_ACTION_MINUTES", "60"))
+    # Identity provider (national eID or a real-name verification API): "none" or "http".
+    IDENTITY_PROVIDER = os.environ.get("IDENTITY_PROVIDER", "none")
+    IDENTITY_PROVIDER_URL = os.environ.get("IDENTITY_PROVIDER_URL")
+    IDENTITY_PROVIDER_TOKEN = os.environ.get("IDENTITY_PROVIDER_TOKEN")
+    IDENTITY_PROVIDER_TIMEOUT = float(os.environ.get("IDENTITY_PROVIDER_TIMEOUT", "10"))
     LIMIT_FACE_PER_USER = os.environ.get("LIMIT_FACE_PER_USER", "20 per hour")
     LIMIT_FACE_PER_IP = os.environ.get("LIMIT_FACE_PER_IP", "120 per hour")  # carriers share IPs (CGNAT)
 

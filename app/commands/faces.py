@@ -68,3 +68,20 @@ def compare_command(ref: str, probe: str) -> None:
     suffix = " borderline" if result.outcome == "borderline" else ""
     click.echo(f"no-match distance={result.distance:.4f}{suffix}")
     click.get_current_context().exit(EXIT_NO_MATCH)
+
+
+@faces_cli.command("card-enrolment")
+@click.argument("court_code")
+@click.argument("state", type=click.Choice(["on", "off"]))
+def card_enrolment(court_code: str, state: str) -> None:
+    """Let people of COURT_CODE enrol from their ID card and a selfie (on), or not (off)."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import Court
+    court = db.session.scalar(select(Court).where(Court.code == court_code))
+    if court is None:
+        raise click.ClickException(f"no court with code {court_code!r}")
+    court.id_card_enrolment = state == "on"
+    db.session.commit()
+    click.echo(f"{court.code} {court.name}: ID card enrolment {state}")

@@ -4,7 +4,7 @@ from app.models.case import Case, CaseEvent, CaseParty  # noqa: F401
 from app.models.consent import Consent  # noqa: F401
 from app.models.court import Court  # noqa: F401
 from app.models.document import StoredFile  # noqa: F401
-from app.models.identity import ClerkReview, FaceCheck, FaceReference  # noqa: F401
+from app.models.identity import ClerkReview, FaceCheck, FaceReference, HeldAction  # noqa: F401
 from app.models.filing import (AcceptanceNotice, CaseNumberSequence, CorrectionItem,  # noqa: F401
                                CorrectionRequest, FilingAttachment, FilingVersion)
 from app.models.hearing import (AsyncTrialConditions, DeadlineChange, Evidence, ExtensionRequest,  # noqa: F401

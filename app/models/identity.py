@@ -8,6 +8,7 @@ REFERENCE_SOURCES = ("id_card", "court_enrolment", "clerk_upload", "self_upload"
 REFERENCE_STATES = ("pending_approval", "active", "revoked", "rejected")
 CHECK_OUTCOMES = ("match", "no_match", "borderline", "unusable", "liveness_failed", "clerk_verified")
 REVIEW_REASONS = ("borderline", "failures", "pending_approval")
+HOLD_REASONS = ("face_check", "sign_in")
 REVIEW_RESOLUTIONS = ("verified", "dismissed", "approved", "rejected", "superseded")
 
 
@@ -109,3 +110,27 @@ class ClerkReview(db.Model):
         sa.CheckConstraint(sa.column("reason").in_(REVIEW_REASONS), name="reason"),
         sa.CheckConstraint(sa.column("status").in_(("open", "resolved")), name="status"),
     )
+
+
+class HeldAction(db.Model):
+    """A form a step-up check interrupted (a face check, a sign-in): kept server-side so that the
+    person comes back to the same step with their input intact (挂起的操作).
+
+    `key_hash` ties the row to the browser that sent the form (the raw key is in its cookie
+    session); `user_id`, when known, to the person. Files are not held, only form fields.
+    """
+    __tablename__ = "held_actions"
+    id = db.Column(db.Integer, primary_key=True)
+    key_hash = db.Column(db.String(64), nullable=False, unique=True)
+    user_id = db.Column(db.ForeignKey("users.id"), index=True)
+    reason = db.Column(db.String(16), nullable=False)
+    path = db.Column(db.String(500), nullable=False)
+    back = db.Column(db.String(500), nullable=False)  # the page to go back to without sending
+    fields = db.Column(db.JSON, nullable=False, default=list)  # [[name, value], ...] without the CSRF token
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+    expires_at = db.Column(UTCDateTime, nullable=False)
+    used_at = db.Column(UTCDateTime)
+
+    user = db.relationship("User")
+
+    __table_args__ = (sa.CheckConstraint(sa.column("reason").in_(HOLD_REASONS), name="reason"),)

@@ -138,3 +138,10 @@ def use_action_link(raw):
         raise LinkUsed()
     audit.info("link used user=%s purpose=%s", row.user_id, row.purpose)
     return row
+
+
+def used_link_for(raw):
+    """The row of a link that was already used, or None. Its owner may come back through it
+    (same person, signed in), or sign in and land on its step; nobody else gets anything."""
+    row = db.session.scalar(select(ActionLink).where(ActionLink.token_hash == token_hash(raw or "")))
+    return row if row is not None and row.used_at is not None else None

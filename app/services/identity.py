@@ -11,12 +11,13 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import func, or_, select, union
+from sqlalchemy import false, func, or_, select, union
 
 from app.extensions import db
 from app.models import Case, CaseParty, ClerkReview, FaceCheck, FaceReference, User, utcnow
-from app.services import faces, storage
+from app.services import faces, id_numbers, storage
 from app.services.errors import DomainError, InvalidState, N_, NotAllowed
+from app.services.identity_provider import configured_provider
 
 audit = logging.getLogger("microcourt.audit")
 
@@ -36,6 +37,14 @@ REASON_MESSAGES = {
     "too_large_bytes": N_("The photo file is too large. The limit is %(mb)s MB."),
     "missing": N_("Take both photos."),
 }
+# The same codes for the photo of the ID card.
+CARD_MESSAGES = {
+    "no_face": N_("No ID card portrait was found. Photograph the front of the card (the side with your photo), "
+                  "flat, filling most of the picture, without glare on the portrait."),
+    "two_faces": N_("More than one face is in the picture. Photograph only the card, lying on a table."),
+    "face_too_small": N_("The card is too far away. Hold the phone closer so the card fills most of the picture."),
+    "too_dark": N_("The photo of the card is too dark. Move to a brighter place."),
+}
 
 
 class PhotoUnusable(DomainError):
@@ -43,7 +52,8 @@ class PhotoUnusable(DomainError):
     status = 422
 
     def __init__(self, code, photo="selfie"):
-        super().__init__(REASON_MESSAGES.get(code, REASON_MESSAGES["not_an_image"]),
+        messages = {**REASON_MESSAGES, **CARD_MESSAGES} if photo == "id_card" else REASON_MESSAGES
+        super().__init__(messages.get(code, REASON_MESSAGES["not_an_image"]),
                          mb=current_app.config["FACE_MAX_UPLOAD_MB"])
         self.code, self.photo = code, photo
 
@@ -72,16 +82,50 @@ def _cfg(name):
 # --- who may act for whom -------------------------------------------------------------------
 
 def court_people(court_id):
-    """Ids of the people in a court's cases: filers, parties and their lawyers."""
+    """Ids of the people in a court's cases: filers, parties and their lawyers, and the people
+    invited or named as a party who have not joined yet (their account carries the party's
+    mobile number)."""
     return union(
         select(Case.filed_by_id).where(Case.court_id == court_id),
         select(CaseParty.user_id).join(Case).where(Case.court_id == court_id, CaseParty.user_id.is_not(None)),
         select(CaseParty.lawyer_id).join(Case).where(Case.court_id == court_id, CaseParty.lawyer_id.is_not(None)),
+        select(User.id).join(CaseParty, CaseParty.phone == User.phone).join(Case, Case.id == CaseParty.case_id)
+        .where(Case.court_id == court_id, CaseParty.user_id.is_(None), User.phone.is_not(None)),
     )
 
 
+def named_parties(user, court_id=None):
+    """The parties this person is, or is invited to be: linked to their account, or not yet
+    linked but carrying their mobile number. Newest case first."""
+    if user is None or user.is_staff:
+        return []
+    cond = CaseParty.user_id == user.id
+    if user.phone:
+        cond = or_(cond, (CaseParty.user_id.is_(None)) & (CaseParty.phone == user.phone))
+    q = select(CaseParty).join(Case).where(cond, Case.state != "draft").order_by(Case.id.desc())
+    if court_id is not None:
+        q = q.where(Case.court_id == court_id)
+    return db.session.scalars(q).all()
+
+
+def person_cases(user, court_id):
+    """(case, role) of each case of `court_id` this person files, is a party in, represents, or
+    is invited to: what a clerk needs to see beside a stranger's photo. `role` is a party role,
+    "lawyer" or "filer"."""
+    rows = {}
+    for case in db.session.scalars(select(Case).where(Case.court_id == court_id, Case.filed_by_id == user.id)):
+        rows[case.id] = (case, "filer")
+    invited = (CaseParty.user_id.is_(None)) & (CaseParty.phone == user.phone) if user.phone else false()
+    for party in db.session.scalars(select(CaseParty).join(Case).where(
+            Case.court_id == court_id, or_(CaseParty.user_id == user.id, CaseParty.lawyer_id == user.id, invited))
+            .order_by(CaseParty.id)):
+        rows[party.case_id] = (party.case, "lawyer" if party.lawyer_id == user.id else party.role)
+    return list(rows.values())
+
+
 def can_manage_identity(staff, user):
-    """Court staff act on the identity of people in their own court's cases only."""
+    """Court staff act on the identity of people in their own court's cases only (invited people
+    included)."""
     if staff is None or not staff.is_staff or not staff.court_id or user is None or user.is_staff:
         return False
     return user.id in db.session.scalars(court_people(staff.court_id)).all()
@@ -200,6 +244,8 @@ def approve_reference(reference, clerk, note=None):
     for review in _open_reviews(reference.user, reference_id=reference.id):
         _resolve(review, clerk, "approved", note)
     db.session.flush()
+    _tell(reference.user, N_("[MicroCourt] The court approved your photo. Open the court's SMS link again, or sign "
+                             "in, to continue where you were."))
     audit.info("face reference approved ref=%s user=%s by=%s", reference.id, reference.user_id, clerk.id)
     return reference
 
@@ -216,8 +262,21 @@ def reject_reference(reference, clerk, note):
     for review in _open_reviews(reference.user, reference_id=reference.id):
         _resolve(review, clerk, "rejected", note.strip())
     db.session.flush()
+    _tell(reference.user, N_("[MicroCourt] The court could not approve your photo: %(reason)s. Sign in to send "
+                             "another one or to use your ID card."), reason=note.strip()[:200])
     audit.info("face reference rejected ref=%s user=%s by=%s", reference.id, reference.user_id, clerk.id)
     return reference
+
+
+def _tell(user, message, **params):
+    """The person is told the clerk's decision by SMS (in Chinese, like every court SMS)."""
+    from flask_babel import force_locale, gettext
+    from app.services.notifications import send_sms
+    if not user.phone:
+        return None
+    with force_locale("zh"):
+        body = gettext(message, **params)
+    return send_sms(user.phone, body, kind="identity_decision", user=user)
 
 
 # --- checks ---------------------------------------------------------------------------------
@@ -248,6 +307,17 @@ def failure_wait(user, now=None):
     return left if left.total_seconds() > 0 else None
 
 
+def clerk_vouched(user, now=None):
+    """The clerk's manual verification of this person that still holds (FACE_CLERK_VERIFIED_HOURS),
+    or None. It holds for the person, in every session, not only the one whose check failed."""
+    if user is None or not getattr(user, "id", None):
+        return None
+    since = (now or utcnow()) - timedelta(hours=_cfg("FACE_CLERK_VERIFIED_HOURS"))
+    return db.session.scalar(select(FaceCheck).where(
+        FaceCheck.user_id == user.id, FaceCheck.outcome == "clerk_verified", FaceCheck.finished_at > since)
+        .order_by(FaceCheck.id.desc()).limit(1))
+
+
 def _raise_if_waiting(user):
     wait = failure_wait(user)
     if wait is not None:
@@ -264,17 +334,20 @@ def start_check(user, session_row, ip=None):
         FaceCheck.user_id == user.id, FaceCheck.session_id == session_row.id, FaceCheck.outcome.is_(None),
         FaceCheck.expires_at > now).order_by(FaceCheck.id.desc()).limit(1))
     if check is None:  # a reload keeps the same instruction; a new one only when it is used or expired
-        check = FaceCheck(user_id=user.id, session_id=session_row.id, challenge=secrets.choice(faces.CHALLENGES),
+        check = FaceCheck(user_id=user.id, session_id=session_row.id, challenge=secrets.choice(faces.ASKED_CHALLENGES),
                           started_at=now, expires_at=now + timedelta(seconds=_cfg("FACE_CHALLENGE_SECONDS")), ip=ip)
         db.session.add(check)
         db.session.flush()
     return check
 
 
-def _challenge_done(challenge, sample):
+def _challenge_done(challenge, sample, frontal=None):
     if challenge in ("turn_left", "turn_right"):
         # Phones differ in whether front-camera photos are saved mirrored, so the direction of a
-        # turn cannot be trusted; a clearly turned head is what a replayed frontal photo lacks.
+        # turn cannot be trusted; a clearly turned head, compared with the frontal selfie, is what
+        # a replayed frontal photo lacks (calibrated on the real pose_* photos: faces.turned_enough).
+        if frontal is not None:
+            return faces.turned_enough(frontal, sample)
         return faces.check_challenge("turn_left", sample) or faces.check_challenge("turn_right", sample)
     return faces.check_challenge(challenge, sample)
 
@@ -326,7 +399,7 @@ def verify_selfie(user, session_row, selfie_bytes, challenge_bytes=None, *, chec
         detail["challenge"] = {**second.quality, "distance": round(far.distance, 4)}
         if far.distance > cfg["FACE_CHALLENGE_MAX_DISTANCE"]:
             return _finish(check, user, "liveness_failed", reason="other_person", photo="challenge", detail=detail)
-        if not _challenge_done(check.challenge, second):
+        if not _challenge_done(check.challenge, second, sample):
             return _finish(check, user, "liveness_failed", reason="not_done", photo="challenge", detail=detail)
     if result.outcome == "borderline":
         return _finish(check, user, "borderline", detail=detail)
@@ -348,6 +421,152 @@ def _finish(check, user, outcome, reason=None, photo=None, detail=None):
     audit.info("face check user=%s check=%s outcome=%s reason=%s distance=%s", user.id, check.id, outcome,
                reason, None if check.distance is None else round(check.distance, 4))
     return check
+
+
+# --- self-service enrolment from the resident ID card (居民身份证) ----------------------------
+
+class IdNumberInvalid(DomainError):
+    status = 422
+    message = N_("This ID number is not valid. Check the 18 characters on your card (the last one may be X).")
+
+
+class IdentityNotInCase(DomainError):
+    status = 422
+    message = N_("The name and ID number do not match what the court was given for you in this case. Check "
+                 "them against your card; if the court's details are wrong, ask the court clerk.")
+
+
+class AlreadyEnrolled(DomainError):
+    status = 409
+    message = N_("You already have a reference photo. Use the face check.")
+
+
+def card_enrolment_parties(user):
+    """The parties this person may enrol for from their ID card: named or invited, in a court
+    that turned the ID card enrolment on (Court.id_card_enrolment)."""
+    return [p for p in named_parties(user) if p.case.court.id_card_enrolment]
+
+
+class CardOutcome:
+    """What the ID card enrolment decided: `outcome` is enrolled, clerk (borderline, a clerk
+    decides), refused (`reason`: id_mismatch, no_match, liveness, provider) or unusable."""
+
+    def __init__(self, outcome, reason=None, distance=None, reference=None, check=None):
+        self.outcome, self.reason, self.distance = outcome, reason, distance
+        self.reference, self.check = reference, check
+
+
+def _card_check(user, session_row, outcome, reason, distance=None, detail=None, ip=None, reference=None):
+    now = utcnow()
+    check = FaceCheck(user_id=user.id, session_id=session_row.id if session_row is not None else None,
+                      reference_id=reference.id if reference is not None else None, started_at=now,
+                      finished_at=now, distance=distance, threshold=_cfg("FACE_CARD_THRESHOLD"),
+                      band=_cfg("FACE_CARD_BORDERLINE_BAND"), model=faces.MODEL_NAME, liveness_checked=True,
+                      outcome=outcome, reason=reason, photo="id_card", detail={"kind": "id_card", **(detail or {})},
+                      ip=ip)
+    db.session.add(check)
+    db.session.flush()
+    if outcome in FAILED and failure_count(user) >= _cfg("FACE_FAILURES_BEFORE_DELAY") \
+            and not _open_reviews(user, "failures"):
+        db.session.add(ClerkReview(user_id=user.id, reason="failures", check_id=check.id))
+        db.session.flush()
+    return check
+
+
+def enrol_from_id_card(user, party, *, name, id_number, card, selfie, challenge, session_row=None, ip=None):
+    """Enrol `user`'s reference face from a photo of their ID card and a live selfie.
+
+    Checks, in order: the party is theirs (named or invited) in a court that allows this; no wait
+    after repeated failures; the ID number passes the GB 11643 check digit (a typo, not counted);
+    name and number are the ones the filer gave for this party (counted as a failed try); the card
+    photo shows exactly one printed portrait; the selfie and the turned-head photo show one live
+    person (faces.turned_enough); the configured identity provider, if any, agrees; the card
+    portrait against the selfie (FACE_CARD_THRESHOLD, FACE_CARD_BORDERLINE_BAND).
+
+    A clear match activates the reference (source id_card, the distance kept) and counts as a
+    passed face check for `session_row`; a borderline distance, or a provider that cannot be
+    reached, leaves it pending for the clerk with the case; a mismatch is refused and counted.
+    The card photo is never stored: only the face crops (card portrait and selfie) and the
+    selfie's encoding, the crops deleted after the retention time.
+    """
+    if party not in card_enrolment_parties(user):
+        raise NotAllowed()
+    if active_reference(user) is not None:
+        raise AlreadyEnrolled()
+    _raise_if_waiting(user)
+    number = id_numbers.normalise_id_number(id_number)
+    if not id_numbers.is_valid(number):
+        raise IdNumberInvalid()
+    given = (id_numbers.normalise_id_number(party.id_number or ""), (party.name or "").strip())
+    if (number, (name or "").strip()) != given:
+        check = _card_check(user, session_row, "no_match", "id_mismatch", ip=ip)
+        audit.info("id card enrolment refused user=%s party=%s reason=id_mismatch", user.id, party.id)
+        return CardOutcome("refused", "id_mismatch", check=check)
+    if not card:
+        raise PhotoUnusable("missing", "id_card")
+    try:
+        portrait = faces.analyse_card(card)
+    except faces.UnusableImage as exc:
+        raise PhotoUnusable(exc.code, "id_card") from None
+    finally:
+        card = None  # the card photo goes no further than this function
+    face = _analyse(selfie, "selfie")
+    turned = _analyse(challenge, "challenge")
+    cfg = current_app.config
+    same = faces.compare(face.encoding, turned.encoding, cfg["FACE_CHALLENGE_MAX_DISTANCE"], 0)
+    detail = {"selfie": face.quality, "challenge": {**turned.quality, "distance": round(same.distance, 4)},
+              "card": portrait.quality}
+    if same.distance > cfg["FACE_CHALLENGE_MAX_DISTANCE"] or not faces.turned_enough(face, turned):
+        check = _card_check(user, session_row, "liveness_failed", "not_done", detail=detail, ip=ip)
+        return CardOutcome("refused", "liveness", check=check)
+    result = faces.compare(portrait.encoding, face.encoding, cfg["FACE_CARD_THRESHOLD"],
+                           cfg["FACE_CARD_BORDERLINE_BAND"])
+    outcome = result.outcome
+    verdict = configured_provider().verify(party.name, number, selfie)
+    if verdict is not None:
+        detail["provider"] = {"name": verdict.provider, "outcome": verdict.outcome, "score": verdict.score,
+                              "reference": verdict.reference}
+        if verdict.outcome in ("no_match", "unknown_person"):
+            outcome = "no_match"
+        elif verdict.outcome == "unavailable" and outcome == "match":
+            outcome = "borderline"  # without the provider's word a clerk decides
+    if outcome == "no_match":
+        check = _card_check(user, session_row, "no_match", "card_no_match", result.distance, detail, ip)
+        audit.info("id card enrolment refused user=%s distance=%.4f", user.id, result.distance)
+        return CardOutcome("refused", "provider" if result.outcome != "no_match" else "no_match",
+                           result.distance, check=check)
+    if user.id_number is None:
+        user.id_number = number
+    ref = FaceReference(user_id=user.id, encoding=faces.encoding_to_bytes(face.encoding), model=faces.MODEL_NAME,
+                        source="id_card", status="pending_approval", id_card_distance=result.distance,
+                        note=f"ID card self-enrolment, case {party.case.number}", created_by_id=user.id)
+    ref.image = _keep(faces.face_crop_jpeg(_selfie_rgb(selfie), face.box), "selfie-face", user)
+    ref.id_card_image = _keep(portrait.crop_jpeg, "id-card-portrait", user)
+    db.session.add(ref)
+    for old in db.session.scalars(select(FaceReference).where(
+            FaceReference.user_id == user.id, FaceReference.status == "pending_approval")):
+        if old is not ref:
+            _retire(old, "revoked")
+            for review in _open_reviews(user, reference_id=old.id):
+                _resolve(review, user, "superseded")
+    db.session.flush()
+    if outcome == "borderline":
+        db.session.add(ClerkReview(user_id=user.id, case_id=party.case_id, reason="pending_approval",
+                                   reference_id=ref.id))
+        db.session.flush()
+        audit.info("id card enrolment to clerk user=%s distance=%.4f", user.id, result.distance)
+        return CardOutcome("clerk", distance=result.distance, reference=ref)
+    _activate(ref, None)
+    ref.approved_by_id = None  # approved by the card check itself: source id_card, id_card_distance
+    check = _card_check(user, session_row, "match", None, result.distance, detail, ip, reference=ref)
+    if session_row is not None:
+        session_row.verify_face_for(cfg["FACE_VERIFIED_MINUTES"])
+    audit.info("id card enrolment user=%s distance=%.4f", user.id, result.distance)
+    return CardOutcome("enrolled", distance=result.distance, reference=ref, check=check)
+
+
+def _selfie_rgb(data):
+    return faces.decode_photo(data)
 
 
 # --- clerks ---------------------------------------------------------------------------------

@@ -23,9 +23,16 @@ def _only_posts():
 
 
 def _sign_in(user, method, face_verified=False):
-    """Regenerate the session: a new server-side row and a cleared cookie session."""
+    """Regenerate the session: a new server-side row and a cleared cookie session. A form held
+    across the sign-in (identity gate) survives; a `next` remembered from someone's used SMS link
+    only counts for that link's owner."""
     next_url = session.get("next")
+    if session.get("next_for") not in (None, user.id):
+        next_url = None
+    held = session.get("held_action")
     session.clear()
+    if held:
+        session["held_action"] = held
     _row, raw = auth_service.start_session(user, method, request.remote_addr, face_verified)
     db.session.commit()
     user._session_token = raw
@@ -99,8 +106,25 @@ def link(token):
     try:
         row = auth_service.check_action_link(token)
     except DomainError as exc:
+        again = _used_link_again(token)
+        if again is not None:
+            return again
         return render_template("auth/link_error.html", message=_(exc.message)), exc.status
     return render_template("auth/link_confirm.html", form=ConfirmForm(), link=row)
+
+
+def _used_link_again(token):
+    """A later tap on a used SMS link: its owner, signed in, goes to the same step; anyone else is
+    asked to sign in, and lands on the step only if they are the owner."""
+    row = auth_service.used_link_for(token)
+    if row is None:
+        return None
+    if current_user.is_authenticated and current_user.id == row.user_id:
+        return redirect(auth_service.safe_target(row.target))
+    session["next"], session["next_for"] = auth_service.safe_target(row.target), row.user_id
+    return render_template("auth/link_error.html", used=True,
+                           message=_("This link was already used on a phone. Sign in with your mobile number and "
+                                     "you will come back to the same step.")), 410
 
 
 @bp.route("/l/<token>", methods=["POST"])
@@ -112,6 +136,9 @@ def link_use(token):
         row = auth_service.use_action_link(token)
     except DomainError as exc:
         db.session.rollback()
+        again = _used_link_again(token)
+        if again is not None:
+            return again
         return render_template("auth/link_error.html", message=_(exc.message)), exc.status
     if current_user.is_authenticated:  # whoever was signed in here, the link starts a new session
         auth_service.end_session(current_user.session_row)

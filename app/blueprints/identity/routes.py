@@ -3,20 +3,23 @@
 Plain forms and redirects: a phone with JavaScript off takes both photos with
 `<input type=file accept=image/* capture=user>` and sends them in one POST.
 """
-from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from app.blueprints.identity.forms import PHOTO, EnrolForm, FaceCheckForm, ReferenceForm, ReviewForm
+from app.blueprints.identity import gate
+from app.blueprints.identity.forms import (PHOTO, CardEnrolForm, EnrolForm, FaceCheckForm, ReferenceForm,
+                                           ResumeForm, ReviewForm)
 from app.extensions import db, limiter
 from app.htmx import render
-from app.models import Case, ClerkReview, User
+from app.models import Case, ClerkReview, User, utcnow
 from app.services import identity, storage
 from app.services.auth import safe_target
 from app.services.errors import DomainError
 
 bp = Blueprint("identity", __name__, url_prefix="/identity")
+bp.before_app_request(gate.claim_resumed)
 
 CHALLENGE_TEXT = {
     "turn_left": _l("Turn your head to your left, so that your face is seen from the side, and take the photo."),
@@ -32,6 +35,15 @@ OUTCOME_MESSAGES = {
     "not_done": (_l("The second photo does not show what the instruction asked. Try again with the new "
                     "instruction."), "error"),
     "other_person": (_l("The second photo does not show the same person as the first."), "error"),
+}
+CARD_REFUSALS = {
+    "id_mismatch": identity.IdentityNotInCase.message,
+    "no_match": _l("The photo on the ID card does not match your selfie. Check that it is your own card, "
+                   "photograph it without glare, and try again. This try counts towards the limit."),
+    "liveness": _l("The second photo does not show your head clearly turned. Take it again: look to one side "
+                   "so that one ear is hidden."),
+    "provider": _l("The identity service could not confirm that this ID number belongs to the person in the "
+                   "selfie. Check the number, or ask the court clerk."),
 }
 REVIEW_REASONS = {"borderline": _l("Borderline face check"), "failures": _l("Repeated failed face checks"),
                   "pending_approval": _l("Reference photo to approve")}
@@ -98,7 +110,8 @@ def _check_page(form, next_url, status=200):
         ctx["state"], ctx["message"] = "waiting", _(exc.message, **exc.params)
     form.next.data = next_url
     return render("identity/check.html", form=form, next_url=next_url, photo=PHOTO, challenges=CHALLENGE_TEXT,
-                  liveness=current_app.config["FACE_LIVENESS_REQUIRED"], status=status, **ctx)
+                  liveness=current_app.config["FACE_LIVENESS_REQUIRED"], status=status,
+                  held=gate.held_action(), card_parties=identity.card_enrolment_parties(user), **ctx)
 
 
 @bp.route("/check", methods=["GET", "POST"])
@@ -106,8 +119,8 @@ def _check_page(form, next_url, status=200):
 @_limited
 def check():
     next_url = safe_target(request.values.get("next"))
-    if current_user.is_staff or current_user.face_verified:
-        return redirect(next_url)
+    if not gate.needs_face_check(current_user):  # staff, a fresh check, or a clerk's verification holds
+        return redirect(gate.after_check(next_url))
     form = FaceCheckForm()
     if request.method == "GET":
         return _check_page(form, next_url)
@@ -134,7 +147,7 @@ def check():
     db.session.commit()
     if result.outcome == "match":
         flash(_("Your identity is confirmed. You can continue."), "success")
-        return redirect(next_url)
+        return redirect(gate.after_check(next_url))
     if result.outcome == "unusable":
         fields[result.photo].errors.append(_reason(result.reason))
         return _check_page(form, next_url, 422)
@@ -175,6 +188,88 @@ def reference():
                   sources=SOURCES, status=status)
 
 
+@bp.route("/resume")
+@login_required
+def resume():
+    """After a step-up: the interrupted form, with the person's input, one tap from being sent."""
+    held = gate.held_action()
+    if held is None:
+        flash(_("There is nothing waiting to be sent; it may have been sent already or have expired."), "info")
+        return redirect(safe_target(request.args.get("next")))
+    if gate.needs_face_check(current_user) and held.reason == "face_check":
+        return redirect(url_for(".check", next=held.back, why="held"))
+    return render("identity/resume.html", held=held, key=session.get(gate.HELD_KEY), form=ResumeForm())
+
+
+# --- self-service enrolment from the ID card --------------------------------------------------
+
+@bp.route("/card", methods=["GET", "POST"])
+@login_required
+@_limited
+def card():
+    """First-time identity (首次实名认证) from the resident ID card and a live selfie."""
+    if current_user.is_staff:
+        abort(404)
+    next_url = safe_target(request.values.get("next"))
+    parties = identity.card_enrolment_parties(current_user)
+    if not parties:
+        abort(404)
+    if identity.active_reference(current_user) is not None:
+        return redirect(url_for(".check", next=next_url))
+    form = CardEnrolForm()
+    form.party.choices = [(p.id, f"{p.case.number} · {p.name}") for p in parties]
+    if request.method == "GET":
+        form.party.data = parties[0].id
+        form.name.data = parties[0].name
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.validate_on_submit():
+            party = next(p for p in parties if p.id == form.party.data)
+            status = _card_attempt(form, party)
+            if not isinstance(status, int):
+                return status
+    form.next.data = next_url
+    return render("identity/card.html", form=form, next_url=next_url, photo=PHOTO, parties=parties,
+                  challenge=CHALLENGE_TEXT["turn_left"], held=gate.held_action(),
+                  wait=identity.failure_wait(current_user), status=status)
+
+
+def _card_attempt(form, party):
+    """One try; a response when it is over, else the status to show the form again with."""
+    next_url = safe_target(form.next.data)
+    fields = {"id_card": form.card_photo, "selfie": form.selfie, "challenge": form.challenge_photo}
+    try:
+        result = identity.enrol_from_id_card(
+            current_user, party, name=form.name.data, id_number=form.id_number.data,
+            card=_read(form.card_photo.data, "id_card"), selfie=_read(form.selfie.data, "selfie"),
+            challenge=_read(form.challenge_photo.data, "challenge"), session_row=current_user.session_row,
+            ip=request.remote_addr)
+    except identity.PhotoUnusable as exc:
+        db.session.rollback()
+        fields[exc.photo].errors.append(_(exc.message, **exc.params))
+        return 413 if exc.code == "too_large_bytes" else 422
+    except identity.IdNumberInvalid as exc:
+        db.session.rollback()
+        form.id_number.errors.append(_(exc.message))
+        return 422
+    except (identity.TooManyFailures, identity.AlreadyEnrolled) as exc:
+        db.session.rollback()
+        flash(_(exc.message, **exc.params), "error")
+        return redirect(url_for(".check", next=next_url))
+    db.session.commit()
+    if result.outcome == "enrolled":
+        flash(_("Your identity is confirmed from your ID card. You can continue."), "success")
+        return redirect(gate.after_check(next_url))
+    if result.outcome == "clerk":
+        flash(_("Your photos were close but not close enough for the system to decide. A court clerk of %(court)s "
+                "will compare them, usually within one working day, and you will get an SMS. Nothing else is "
+                "needed from you.", court=party.case.court.name), "info")
+        return redirect(url_for(".reference", next=next_url))
+    form.errors_top = [_(CARD_REFUSALS[result.reason])]
+    return 422
+
+
 # --- clerks ---------------------------------------------------------------------------------
 
 def _review_or_404(review_id):
@@ -190,8 +285,22 @@ def reviews():
     _staff_only()
     cases = db.session.scalars(select(Case).where(Case.court_id == current_user.court_id)
                                .order_by(Case.updated_at.desc()).limit(200)).all()
+    court_id = current_user.court_id
     return render("identity/reviews.html", reviews=identity.reviews_for(current_user), form=ReviewForm(),
-                  cases=cases, reasons=REVIEW_REASONS, sources=SOURCES, failures=identity.failure_count)
+                  cases=cases, reasons=REVIEW_REASONS, sources=SOURCES, failures=identity.failure_count,
+                  cases_of=lambda user: identity.person_cases(user, court_id), waited=_waited,
+                  role_names={"filer": _("filer"), "lawyer": _("lawyer")},
+                  vouch_hours=current_app.config["FACE_CLERK_VERIFIED_HOURS"])
+
+
+def _waited(since):
+    """"waiting 3 h 20 min" / "waiting 2 days": how long a person has waited for the clerk."""
+    minutes = max(0, int((utcnow() - since).total_seconds() // 60))
+    if minutes >= 48 * 60:
+        return _("waiting %(n)s days", n=minutes // (24 * 60))
+    if minutes >= 60:
+        return _("waiting %(h)s h %(m)s min", h=minutes // 60, m=minutes % 60)
+    return _("waiting %(m)s min", m=minutes)
 
 
 @bp.route("/reviews/<int:review_id>", methods=["POST"])
