@@ -5,6 +5,7 @@ the right as on the real card) with the name, sex, birth date, address and ID nu
 portrait from the shared face photos, then makes it look like a phone photo of a card on a table:
 perspective, blur, a glare spot, a 12 MP frame, JPEG quality 60.
 """
+import functools
 import io
 import random
 from pathlib import Path
@@ -119,6 +120,12 @@ def screen_photo(face_photo, quality=70):
     return buf.getvalue()
 
 
-def card_photo(face_photo, seed=1, **fields):
-    """Shorthand: a 12 MP phone photo of a synthetic card with `face_photo`'s portrait."""
-    return phone_photo(card_image(face_photo, **fields), seed=seed)
+@functools.lru_cache(maxsize=32)
+def _card_photo(face_photo, seed, fields, extra_faces):
+    return phone_photo(card_image(face_photo, extra_faces=extra_faces, **dict(fields)), seed=seed)
+
+
+def card_photo(face_photo, seed=1, extra_faces=(), **fields):
+    """Shorthand: a 12 MP phone photo of a synthetic card with `face_photo`'s portrait (cached:
+    each costs about a second of CPU)."""
+    return _card_photo(face_photo, seed, tuple(sorted(fields.items())), tuple(extra_faces))
