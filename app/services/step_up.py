@@ -17,14 +17,16 @@ from app.services.auth import safe_target
 
 SKIP_FIELDS = ("csrf_token", "_held")
 MAX_FIELDS = 200
-MAX_VALUE = 20_000
+MAX_CHARS = 2_000_000  # a drawn signature (a data URL) fits; anything bigger is not held
 
 
 def hold(user, reason, path, back, fields):
-    """Keep `fields` (a MultiDict or pairs) posted to `path`. Returns (row, raw key)."""
+    """Keep `fields` (a MultiDict or pairs) posted to `path`. Returns (row, raw key), or (None, None)
+    when the form is too big to hold whole (never a truncated copy)."""
     items = fields.items(multi=True) if hasattr(fields, "items") and hasattr(fields, "getlist") else fields
-    kept = [[k, v] for k, v in items if k not in SKIP_FIELDS and isinstance(v, str)][:MAX_FIELDS]
-    kept = [[k, v[:MAX_VALUE]] for k, v in kept]
+    kept = [[k, v] for k, v in items if k not in SKIP_FIELDS and isinstance(v, str)]
+    if len(kept) > MAX_FIELDS or sum(len(k) + len(v) for k, v in kept) > MAX_CHARS:
+        return None, None
     raw = secrets.token_urlsafe(24)
     row = HeldAction(key_hash=token_hash(raw), user_id=user.id if user is not None else None, reason=reason,
                      path=safe_target(path), back=safe_target(back), fields=kept,

@@ -33,9 +33,12 @@ def _hx(url):
 
 
 def hold_post(reason, back):
-    """Keep this POST's form for after the step-up; the browser keeps the key. Returns the row."""
+    """Keep this POST's form for after the step-up; the browser keeps the key. Returns the row
+    (None when the form was too big to hold)."""
     user = current_user if current_user.is_authenticated else None
     row, raw = step_up.hold(user, reason, request.path, back, request.form)
+    if row is None:
+        return None
     db.session.commit()
     session[HELD_KEY] = raw
     return row
@@ -51,8 +54,9 @@ def face_check_redirect(next_url=None):
     held and offered again after the check."""
     if request.method == "POST":
         back = safe_target(next_url or request.path)
-        hold_post("face_check", back)
-        return _hx(url_for("identity.check", next=back, why="held"))
+        if hold_post("face_check", back) is not None:
+            return _hx(url_for("identity.check", next=back, why="held"))
+        return _hx(url_for("identity.check", next=back))
     target = safe_target(next_url or request.full_path.rstrip("?"))
     return _hx(url_for("identity.check", next=target))
 
@@ -60,8 +64,7 @@ def face_check_redirect(next_url=None):
 def sign_in_redirect():
     """For the unauthorised handler: a POST whose session ended is held; after sign-in the person
     goes to /identity/resume. Returns the URL to sign in at."""
-    if request.method == "POST" and request.form:
-        hold_post("sign_in", request.path)
+    if request.method == "POST" and request.form and hold_post("sign_in", request.path) is not None:
         session["next"] = url_for("identity.resume")
     else:
         session["next"] = safe_target(request.full_path.rstrip("?"))
