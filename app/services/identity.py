@@ -443,8 +443,9 @@ class AlreadyEnrolled(DomainError):
 
 def card_enrolment_parties(user):
     """The parties this person may enrol for from their ID card: named or invited, in a court
-    that turned the ID card enrolment on (Court.id_card_enrolment)."""
-    return [p for p in named_parties(user) if p.case.court.id_card_enrolment]
+    that turned the ID card enrolment on (Court.id_card_enrolment), with an ID number given by the
+    filer to compare with (without one, the clerk decides)."""
+    return [p for p in named_parties(user) if p.case.court.id_card_enrolment and p.id_number]
 
 
 class CardOutcome:
@@ -491,6 +492,8 @@ def enrol_from_id_card(user, party, *, name, id_number, card, selfie, challenge,
     """
     if party not in card_enrolment_parties(user):
         raise NotAllowed()
+    # One enrolment at a time per person (a double tap on 3G): lock, then re-read.
+    db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
     if active_reference(user) is not None:
         raise AlreadyEnrolled()
     _raise_if_waiting(user)

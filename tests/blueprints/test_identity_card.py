@@ -208,3 +208,47 @@ def test_a_held_form_is_not_offered_to_another_person(make_client, db, invited, 
     with other.session_transaction() as sess, browser.session_transaction() as mine:
         sess["held_action"] = mine["held_action"]  # even with the key copied across
     assert other.get("/identity/resume").status_code == 302
+
+
+def test_clerk_verification_holds_for_the_person_in_a_new_session(make_client, auth, db, invited):
+    from app.models import ClerkReview
+    db.session.add(ClerkReview(user_id=invited["person"].id, reason="failures"))
+    db.session.commit()
+    clerk = make_client()
+    auth.login(invited["clerk"], c=clerk)
+    review = db.session.scalars(select(ClerkReview)).one()
+    assert clerk.post(f"/identity/reviews/{review.id}", data={"note": "seen at the counter"}).status_code == 302
+    assert db.session.scalars(select(ClerkReview)).one().status == "open"  # no decision chosen: nothing done
+    clerk.post(f"/identity/reviews/{review.id}", data={"action": "verify", "note": "seen at the counter"})
+    phone = make_client()  # a new session, long after the one that failed
+    path = create_action_link(invited["person"], "/")
+    db.session.commit()
+    phone.post(path)
+    join = f"/filings/{invited['case'].filing_ref}/join"
+    resp = phone.post(join, data={"online": "yes", "e_service": "yes"})
+    assert resp.status_code == 302 and "/identity/check" not in resp.location
+    assert db.session.get(CaseParty, invited["party"].id).user_id == invited["person"].id
+
+
+def test_clerk_can_enrol_an_invited_stranger_at_the_counter(make_client, auth, db, invited):
+    clerk = make_client()
+    auth.login(invited["clerk"], c=clerk)
+    html = clerk.get(f"/identity/enrol?case={invited['case'].id}").get_data(as_text=True)
+    assert f'value="{invited["person"].id}"' in html
+
+
+def test_party_without_an_id_number_is_not_offered_the_card(english, db, invited):
+    invited["party"].id_number = None
+    db.session.commit()
+    english.post(invited["link"])
+    assert english.get("/identity/card").status_code == 404
+    page = english.get("/identity/check").get_data(as_text=True)
+    assert "/identity/card" not in page and "/identity/reference" in page
+
+
+def test_htmx_post_interrupted_by_the_face_check_is_held_and_redirected(client, db, invited):
+    client.post(invited["link"])
+    join = f"/filings/{invited['case'].filing_ref}/join"
+    resp = client.post(join, data={"online": "yes", "e_service": "no"}, headers={"HX-Request": "true"})
+    assert resp.headers.get("HX-Redirect", "").startswith("/identity/check")
+    assert db.session.scalars(select(HeldAction)).one().path == join

@@ -6,7 +6,7 @@ Plain forms and redirects: a phone with JavaScript off takes both photos with
 from flask import Blueprint, abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from app.blueprints.identity import gate
 from app.blueprints.identity.forms import (PHOTO, CardEnrolForm, EnrolForm, FaceCheckForm, ReferenceForm,
@@ -356,8 +356,9 @@ def enrol():
     if case is None or case.court_id != current_user.court_id:
         abort(404)
     ids = {p.user_id for p in case.parties} | {p.lawyer_id for p in case.parties} | {case.filed_by_id}
-    people = [u for u in db.session.scalars(select(User).where(User.id.in_(ids - {None})).order_by(User.id))
-              if not u.is_staff]
+    phones = {p.phone for p in case.parties if p.user_id is None and p.phone}  # invited, not joined yet
+    people = [u for u in db.session.scalars(select(User).where(
+        or_(User.id.in_(ids - {None}), User.phone.in_(phones))).order_by(User.id)) if not u.is_staff]
     form = EnrolForm()
     form.person.choices = [(u.id, f"{u.name} ({u.phone or ''})") for u in people]
     status = 200
