@@ -119,8 +119,7 @@ def test_borderline_reaches_the_clerk_who_sees_case_role_and_wait(english, make_
     assert "checked" not in re.search(r'<fieldset>.*?</fieldset>', html, re.S).group(0)
 
 
-def test_self_upload_of_an_invited_stranger_reaches_the_clerk(english, make_client, auth, db, invited, app):
-    app.config["LIMIT_FACE_PER_USER"] = "100 per hour"
+def test_self_upload_of_an_invited_stranger_reaches_the_clerk(english, make_client, auth, db, invited):
     invited["court"].id_card_enrolment = False
     db.session.commit()
     english.post(invited["link"])
@@ -252,3 +251,30 @@ def test_htmx_post_interrupted_by_the_face_check_is_held_and_redirected(client, 
     resp = client.post(join, data={"online": "yes", "e_service": "no"}, headers={"HX-Request": "true"})
     assert resp.headers.get("HX-Redirect", "").startswith("/identity/check")
     assert db.session.scalars(select(HeldAction)).one().path == join
+
+
+@pytest.mark.parametrize("challenge", ["turn_left", "turn_right"])
+def test_face_check_with_liveness_passes_on_the_first_try_with_a_turned_head(english, auth, db, make_user,
+                                                                             make_case, make_court, app,
+                                                                             monkeypatch, challenge):
+    """#14 item 3: with the liveness challenge on, a frontal selfie and a real turned-head photo pass
+    at once, whichever way the phone mirrors the picture."""
+    from app.models import FaceCheck
+    monkeypatch.setitem(app.config, "FACE_LIVENESS_REQUIRED", True)
+    court = make_court()
+    clerk = make_user("clerk", court=court)
+    person = make_user("litigant")
+    make_case(court=court, filer=person)
+    identity.enroll_reference(person, photo("asian_frl005_1"), "court_enrolment", clerk)
+    db.session.commit()
+    auth.login(person)
+    page = english.get("/identity/check?next=/signature").get_data(as_text=True)
+    cid = re.search(r'name="check_id"[^>]*value="(\d+)"|value="(\d+)"[^>]*name="check_id"', page)
+    cid = cid.group(1) or cid.group(2)
+    db.session.get(FaceCheck, int(cid)).challenge = challenge
+    db.session.commit()
+    resp = english.post("/identity/check", data={
+        "check_id": cid, "next": "/signature", "selfie": (io.BytesIO(photo("asian_frl005_2")), "a.jpg"),
+        "challenge_photo": (io.BytesIO(photo("asian_frl005_3")), "b.jpg")}, content_type="multipart/form-data")
+    assert resp.status_code == 302 and resp.location == "/signature"
+    assert db.session.get(FaceCheck, int(cid)).outcome == "match"

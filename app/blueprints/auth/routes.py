@@ -123,8 +123,8 @@ def _used_link_again(token):
         return redirect(auth_service.safe_target(row.target))
     session["next"], session["next_for"] = auth_service.safe_target(row.target), row.user_id
     return render_template("auth/link_error.html", used=True,
-                           message=_("This link was already used on a phone. Sign in with your mobile number and "
-                                     "you will come back to the same step.")), 410
+                           message=_("This link has already been used. Sign in with your mobile number and you "
+                                     "will come back to the same step.")), 410
 
 
 @bp.route("/l/<token>", methods=["POST"])
