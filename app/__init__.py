@@ -1,7 +1,7 @@
 """Application factory: extensions, blueprints, CLI groups, error pages, security headers."""
 import logging
 
-from flask import Flask, g, request, session
+from flask import Flask, g, request
 
 from app import config as config_module
 from app import extensions

@@ -507,12 +507,10 @@ def enrol_from_id_card(user, party, *, name, id_number, card, selfie, challenge,
         return CardOutcome("refused", "id_mismatch", check=check)
     if not card:
         raise PhotoUnusable("missing", "id_card")
-    try:
+    try:  # the card photo goes no further than this call: it is never stored
         portrait = faces.analyse_card(card)
     except faces.UnusableImage as exc:
         raise PhotoUnusable(exc.code, "id_card") from None
-    finally:
-        card = None  # the card photo goes no further than this function
     face = _analyse(selfie, "selfie")
     turned = _analyse(challenge, "challenge")
     cfg = current_app.config

@@ -165,15 +165,13 @@ def test_someone_else_signing_in_after_a_used_link_does_not_land_on_its_step(mak
     assert resp.status_code == 302 and "/join" not in resp.location
 
 
-def _sign_in_code(browser, db, phone, auth_service, monkeypatch=None):
-    import secrets
-    original = secrets.randbelow
-    secrets.randbelow = lambda n: 123456
-    try:
-        browser.post("/signin/phone", data={"phone": phone})
-    finally:
-        secrets.randbelow = original
-    return "123456"
+def _sign_in_code(browser, db, phone, auth_service):
+    """Ask for a sign-in code by SMS and read it from the outbox, as the phone would."""
+    browser.post("/signin/phone", data={"phone": phone})
+    db.session.expire_all()
+    body = db.session.scalars(select(SmsMessage.body).where(SmsMessage.phone == phone, SmsMessage.kind == "login_code")
+                              .order_by(SmsMessage.id.desc())).first()
+    return re.search(r"\d{6}", body).group(0)
 
 
 # --- step-ups keep intent -------------------------------------------------------------------

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from app.models import CaseParty, ClerkReview, FaceCheck, FaceReference, StoredFile
+from app.models import CaseParty, ClerkReview, FaceCheck, StoredFile
 from app.services import faces, identity, storage
 from app.services.auth import start_session
 from app.services.errors import NotAllowed
