@@ -276,3 +276,38 @@ def test_face_check_with_liveness_passes_on_the_first_try_with_a_turned_head(eng
         "challenge_photo": (io.BytesIO(photo("asian_frl005_3")), "b.jpg")}, content_type="multipart/form-data")
     assert resp.status_code == 302 and resp.location == "/signature"
     assert db.session.get(FaceCheck, int(cid)).outcome == "match"
+
+
+def test_correction_reply_interrupted_by_the_face_check_comes_back_intact(client, db, auth, make_user, make_court):
+    """#14 item 2: the typed correction reply survives the face check and is sent with one tap."""
+    from app.models import Case
+    from tests.services.test_filing import complete_draft, valid_id
+    court = make_court()
+    clerk = make_user("clerk", court=court)
+    filer = make_user("litigant", name="王芳")
+    filer.id_number = valid_id()
+    db.session.commit()
+    case = complete_draft(db, court, filer)
+    filing.submit(case, filer)
+    filing.request_correction(case, clerk, [{"kind": "other", "target": "", "note": "说明借款时间"}], days=2)
+    db.session.commit()
+    auth.login(filer, face=False)
+    reply = "借款时间为2025年3月1日，见第2页。"
+    url = f"/filings/{case.filing_ref}/resubmit"
+    from app.models import CorrectionItem
+    item = db.session.scalars(select(CorrectionItem)).one()
+    answer = "已在起诉状第2页写明。"
+    resp = client.post(url, data={"revision": db.session.get(Case, case.id).revision, "reply": reply,
+                                  f"response-{item.id}": answer})
+    assert resp.status_code == 302 and resp.location.startswith("/identity/check")
+    assert db.session.get(Case, case.id).state == "needs_correction"
+    # The face check passes (here: a clerk's verification), and the person lands on the held reply.
+    identity.clerk_verify(filer, clerk, "called back on the phone number on file")
+    db.session.commit()
+    resp = client.get(resp.location)
+    assert resp.status_code == 302 and resp.location == "/identity/resume"
+    resume = client.get("/identity/resume").get_data(as_text=True)
+    assert f'action="{url}"' in resume and reply in resume and answer in resume
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', resume))
+    assert client.post(url, data=fields).status_code == 302
+    assert db.session.get(Case, case.id).state == "resubmitted"
