@@ -35,7 +35,11 @@ def test_sign_in_with_one_time_link(phone_page, demo_link, js, lang, heading):
     assert page.locator("h1").inner_text() == heading
     second = phone_page(js=js, lang=lang, slow=False)
     second.goto(url)
-    assert second.locator(".flash.error").count() == 1  # used links stay used
+    # Used links stay used: another browser is not signed in, it is asked to sign in (#14 item 4:
+    # the owner then lands on the link's step).
+    assert second.locator(".flash.info").count() == 1
+    assert second.locator("a[href='/signin']").count() == 1
+    assert second.locator("h1").inner_text() != heading
 
 
 def test_wrong_code_message_in_english_without_js(phone_page, seed_demo):
