@@ -268,3 +268,29 @@ def test_provider_down_sends_the_person_to_the_clerk(stranger, db, provider):
     result = enrol(stranger, card("asian_frl005_1"), "asian_frl005_2", "asian_frl005_3")
     assert result.outcome == "clerk"
     assert db.session.scalars(select(ClerkReview)).one().case_id == stranger["case"].id
+
+
+def test_provider_answering_nonsense_counts_as_unavailable(app, provider):
+    from app.services.identity_provider import configured_provider
+    provider.answer = {"outcome": "probably"}
+    with app.app_context():
+        assert configured_provider().verify(NAME, ID_NUMBER, b"x").outcome == "unavailable"
+
+
+def test_no_provider_by_default(app):
+    from app.services.identity_provider import NoProvider, configured_provider
+    with app.app_context():
+        assert isinstance(configured_provider(), NoProvider)
+
+
+# --- held actions ----------------------------------------------------------------------------
+
+def test_a_form_too_big_to_hold_whole_is_not_held_at_all(app, db, stranger):
+    from app.services import step_up
+    row, raw = step_up.hold(stranger["person"], "face_check", "/x", "/y", [["reply", "字" * (step_up.MAX_CHARS + 1)]])
+    assert row is None and raw is None
+    row, raw = step_up.hold(stranger["person"], "face_check", "/x", "//evil.example", [["reply", "好"],
+                                                                                      ["csrf_token", "t"]])
+    assert row.fields == [["reply", "好"]] and row.back == "/"
+    assert step_up.find(raw, stranger["person"]) is row
+    assert step_up.claim(raw, stranger["person"]) is row and step_up.find(raw, stranger["person"]) is None
