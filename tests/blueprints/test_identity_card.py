@@ -311,3 +311,19 @@ def test_correction_reply_interrupted_by_the_face_check_comes_back_intact(client
     fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', resume))
     assert client.post(url, data=fields).status_code == 302
     assert db.session.get(Case, case.id).state == "resubmitted"
+
+
+def test_hearing_entry_after_a_clerks_verification_is_recorded_as_the_clerks(client, auth, db, make_user, make_case,
+                                                                             make_court):
+    """The record says how identity was verified: a clerk's verification is not a face check."""
+    from app.models import CaseEvent
+    from tests.services.test_hearings import build_room
+    r = build_room(db, make_user, make_case, make_court)
+    clerk = make_user("clerk")
+    clerk.court_id = r.case.court_id
+    identity.clerk_verify(r.defendant, clerk, "seen at the counter with the ID card")
+    db.session.commit()
+    auth.login(r.defendant, face=False)
+    assert client.get(f"/cases/{r.case.id}/hearings/{r.hearing.id}").status_code == 200
+    ev = db.session.scalar(select(CaseEvent).where(CaseEvent.kind == "identity_verified"))
+    assert ev.data["method"] == "clerk"

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.blueprints.hearings.forms import (MODE_LABELS, PURPOSE_LABELS, STAGE_LABELS, AnswerForm, CsrfForm, DeadlineForm,
                                            DecideForm, ExtensionRequestForm, ItemForm, MessageForm, ModeForm,
                                            OpenHearingForm, SearchForm, TrialForm)
-from app.blueprints.identity.gate import face_check_redirect, needs_face_check
+from app.blueprints.identity.gate import face_check_redirect, needs_face_check, verification_method
 from app.extensions import db
 from app.htmx import render, wants_fragment
 from app.models import Case, User
@@ -105,8 +105,7 @@ def _gate(hearing):
     if svc.needs_admission(hearing, current_user):
         if needs_face_check(current_user):
             return face_check_redirect()
-        method = "demo" if getattr(current_user.session_row, "method", "") == "demo_link" else "face"
-        svc.admit(hearing, current_user, method)
+        svc.admit(hearing, current_user, verification_method(current_user))
         db.session.commit()
     return None
 

@@ -25,6 +25,14 @@ def needs_face_check(user):
     return identity.clerk_vouched(user) is None
 
 
+def verification_method(user):
+    """How the person's identity stands verified now, for the record: demo (a demo link), face (a
+    fresh face check in this session) or clerk (a clerk's verification that holds for the person)."""
+    if getattr(user.session_row, "method", "") == "demo_link":
+        return "demo"
+    return "face" if user.face_verified else "clerk"
+
+
 def _hx(url):
     resp = redirect(url)
     if getattr(request, "htmx", None):
