@@ -430,10 +430,9 @@ class IdNumberInvalid(DomainError):
     message = N_("This ID number is not valid. Check the 18 characters on your card (the last one may be X).")
 
 
-class IdentityNotInCase(DomainError):
-    status = 422
-    message = N_("The name and ID number do not match what the court was given for you in this case. Check "
-                 "them against your card; if the court's details are wrong, ask the court clerk.")
+# Not an exception: a name or number that differs from the case is a counted, refused try.
+ID_MISMATCH_MESSAGE = N_("The name and ID number do not match what the court was given for you in this case. "
+                         "Check them against your card; if the court's details are wrong, ask the court clerk.")
 
 
 class AlreadyEnrolled(DomainError):
@@ -450,7 +449,8 @@ def card_enrolment_parties(user):
 
 class CardOutcome:
     """What the ID card enrolment decided: `outcome` is enrolled, clerk (borderline, a clerk
-    decides), refused (`reason`: id_mismatch, no_match, liveness, provider) or unusable."""
+    decides) or refused (`reason`: id_mismatch, no_match, liveness, provider). An unusable photo
+    raises PhotoUnusable instead (not counted: the person takes it again)."""
 
     def __init__(self, outcome, reason=None, distance=None, reference=None, check=None):
         self.outcome, self.reason, self.distance = outcome, reason, distance

@@ -37,7 +37,7 @@ OUTCOME_MESSAGES = {
     "other_person": (_l("The second photo does not show the same person as the first."), "error"),
 }
 CARD_REFUSALS = {
-    "id_mismatch": identity.IdentityNotInCase.message,
+    "id_mismatch": identity.ID_MISMATCH_MESSAGE,
     "no_match": _l("The photo on the ID card does not match your selfie. Check that it is your own card, "
                    "photograph it without glare, and try again. This try counts towards the limit."),
     "liveness": _l("The second photo does not show your head clearly turned. Take it again: look to one side "
