@@ -32,6 +32,15 @@ class MediationAgreement(db.Model):
     def current(self):
         return self.versions[-1] if self.versions else None
 
+    def can_view(self, user):
+        """The case's people; when drafted in a mediation session, that session's participants."""
+        if self.hearing_id is not None:
+            from app.models.hearing import Hearing
+            hearing = db.session.get(Hearing, self.hearing_id)
+            if hearing is not None:
+                return hearing.can_view(user)
+        return self.case.can_view(user)
+
 
 class MediationVersion(db.Model):
     """The terms as drafted at one moment; parties sign the hash of exactly these terms."""

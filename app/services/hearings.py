@@ -120,7 +120,7 @@ def _add_participant(hearing, actor, user, role, party=None):
 
 def open_hearing(case, actor, *, purpose, mode="async", title="", parties=None, clerks=()):
     """Open a room for an accepted case; its parties (with accounts), their lawyers and clerks take part."""
-    if not (actor.is_staff and actor.role in ("judge", "clerk") and actor.court_id == case.court_id):
+    if not case.can_run(actor):
         raise NotAllowed()
     if case.state not in ("accepted", "hearing"):
         raise CaseNotAccepted()
@@ -139,7 +139,7 @@ def open_hearing(case, actor, *, purpose, mode="async", title="", parties=None, 
         _add_participant(hearing, actor, judge, "judge")
     _add_participant(hearing, actor, actor, actor.role)
     for clerk in clerks:
-        if clerk.role == "clerk" and clerk.court_id == case.court_id:
+        if case.court.is_staff(clerk, roles=("clerk",)):
             _add_participant(hearing, actor, clerk, "clerk")
     chosen = case.parties if parties is None else parties
     for party in chosen:

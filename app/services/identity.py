@@ -11,10 +11,10 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import func, or_, select, union
+from sqlalchemy import func, or_, select
 
 from app.extensions import db
-from app.models import Case, CaseParty, ClerkReview, FaceCheck, FaceReference, User, utcnow
+from app.models import Case, ClerkReview, FaceCheck, FaceReference, User, utcnow
 from app.services import faces, storage
 from app.services.errors import DomainError, InvalidState, N_, NotAllowed
 
@@ -71,20 +71,11 @@ def _cfg(name):
 
 # --- who may act for whom -------------------------------------------------------------------
 
-def court_people(court_id):
-    """Ids of the people in a court's cases: filers, parties and their lawyers."""
-    return union(
-        select(Case.filed_by_id).where(Case.court_id == court_id),
-        select(CaseParty.user_id).join(Case).where(Case.court_id == court_id, CaseParty.user_id.is_not(None)),
-        select(CaseParty.lawyer_id).join(Case).where(Case.court_id == court_id, CaseParty.lawyer_id.is_not(None)),
-    )
-
-
 def can_manage_identity(staff, user):
     """Court staff act on the identity of people in their own court's cases only."""
-    if staff is None or not staff.is_staff or not staff.court_id or user is None or user.is_staff:
+    if staff is None or not staff.is_staff or staff.court is None or user is None or user.is_staff:
         return False
-    return user.id in db.session.scalars(court_people(staff.court_id)).all()
+    return staff.court.is_staff(staff) and staff.court.has_person(user.id)
 
 
 # --- references -----------------------------------------------------------------------------
@@ -356,7 +347,7 @@ def reviews_for(staff):
     """Open "review needed" entries about people in the staff member's court's cases."""
     if not staff.is_staff or not staff.court_id:
         return []
-    people = court_people(staff.court_id).subquery()
+    people = staff.court.people().subquery()
     return db.session.scalars(select(ClerkReview).where(
         ClerkReview.status == "open",
         or_(ClerkReview.user_id.in_(select(people.c[0])),

@@ -365,7 +365,7 @@ def object_to(transcript, actor, confirmed_hash, comment):
 
 def add_addendum(transcript, actor, text):
     """The judge's correction after an objection: an event, then a new draft for everyone to confirm."""
-    if not (actor.is_staff and actor.role in STAFF_ROLES and actor.court_id == transcript.case.court_id):
+    if not transcript.can_amend(actor):
         raise NotAllowed()
     if transcript.state in ("signed", "final"):
         raise TranscriptFinal()
@@ -387,7 +387,4 @@ def render_for_case(case, hearing_id=None):
     data, _digest = document_data(case, build(case, hearing_id))
     return pdf.render_transcript(data)
 
-
-def can_amend(transcript, user):
-    return bool(user.is_authenticated and user.role in STAFF_ROLES and user.court_id == transcript.case.court_id)
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from app.blueprints.hearings.forms import (MODE_LABELS, PURPOSE_LABELS, STAGE_LABELS, AnswerForm, CsrfForm, DeadlineForm,
                                            DecideForm, ExtensionRequestForm, ItemForm, MessageForm, ModeForm,
                                            OpenHearingForm, SearchForm, TrialForm)
+from app.blueprints import load_or_404
 from app.blueprints.identity.gate import face_check_redirect, needs_face_check
 from app.extensions import db
 from app.htmx import render, wants_fragment
@@ -163,7 +164,7 @@ def _open_form(case):
 @login_required
 def index(case_id):
     case, _h = _load(case_id)
-    staff = case.can_view(current_user) and current_user.role in ("judge", "clerk")
+    staff = case.can_run(current_user)
     form = _open_form(case) if staff else None
     if request.method == "POST":
         if not staff:
@@ -190,10 +191,15 @@ def index(case_id):
 def dossier(case_id):
     """The case's evidence in the electronic dossier, for everyone who may see the case."""
     case, _h = _load(case_id)
-    return render_template("hearings/evidence.html", case=case, exhibits=svc.exhibits(case))
+    return render_template("hearings/evidence.html", case=case, exhibits=_exhibits(case))
 
 
 # --- the thread -------------------------------------------------------------------------------
+
+def _exhibits(case):
+    """The case's exhibits this person may see: those of the hearings they take part in."""
+    return [e for e in svc.exhibits(case) if e.can_view(current_user)]
+
 
 def _filters():
     return dict(item_id=request.args.get("item", type=int), author_id=request.args.get("party", type=int),
@@ -202,7 +208,7 @@ def _filters():
 
 def _message_form(hearing, case, form=None):
     form = form or MessageForm()
-    form.about.choices = [("", _("(no exhibit)"))] + [(str(e.id), e.label) for e in svc.exhibits(case)]
+    form.about.choices = [("", _("(no exhibit)"))] + [(str(e.id), e.label) for e in _exhibits(case)]
     if request.method == "GET" and request.args.get("reply_to", type=int):
         form.reply_to.data = str(request.args.get("reply_to", type=int))
     return form
@@ -533,8 +539,9 @@ def print_view(case, hearing):
 
 
 def _evidence(hearing, evidence_id):
-    ev = db.session.get(Evidence, evidence_id)
-    if ev is None or ev.case_id != hearing.case_id:
+    """An exhibit of this case that the person may see (`Evidence.can_view`: its own hearing)."""
+    ev = load_or_404(Evidence, evidence_id, can=None)
+    if ev.case_id != hearing.case_id or not ev.can_view(current_user):
         _refuse("evidence")
     return ev
 
@@ -593,7 +600,7 @@ def trial(case, hearing):
     conditions = svc.trial_conditions(hearing)
     parties = svc.party_choices(hearing)
     consents = {p.id: consent_service.has_consent(case, p, "async_trial") for p in parties}
-    videos = [e for e in svc.exhibits(case) if e.kind == "video_statement" and e.hearing_id == hearing.id]
+    videos = [e for e in _exhibits(case) if e.kind == "video_statement" and e.hearing_id == hearing.id]
     missing = svc.async_trial_missing(hearing)
     db.session.commit()
     return render_template("hearings/trial.html", case=case, hearing=hearing, form=form, staff=staff,

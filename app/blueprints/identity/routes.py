@@ -244,7 +244,7 @@ def enrol():
     """A clerk enrols the reference photo of a person in one of the court's cases."""
     _staff_only()
     case = db.session.get(Case, request.values.get("case", type=int) or 0)
-    if case is None or case.court_id != current_user.court_id:
+    if case is None or not case.can_review(current_user):
         abort(404)
     ids = {p.user_id for p in case.parties} | {p.lawyer_id for p in case.parties} | {case.filed_by_id}
     people = [u for u in db.session.scalars(select(User).where(User.id.in_(ids - {None})).order_by(User.id))

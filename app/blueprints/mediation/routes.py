@@ -3,7 +3,7 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.blueprints import case_or_404, refused, signing_refused
+from app.blueprints import case_or_404, load_or_404, refused, signing_refused
 from app.blueprints.identity.gate import face_check_required
 from app.blueprints.mediation.forms import NoteForm, TermsForm
 from app.blueprints.transcripts.forms import ConfirmForm
@@ -19,10 +19,7 @@ bp = Blueprint("mediation", __name__)
 
 
 def _agreement_or_404(agreement_id):
-    a = db.session.get(MediationAgreement, agreement_id)
-    if a is None or not a.case.can_view(current_user):
-        abort(404)
-    return a
+    return load_or_404(MediationAgreement, agreement_id)
 
 
 
@@ -30,7 +27,7 @@ def _agreement_or_404(agreement_id):
 @login_required
 def terms(case_id):
     case = case_or_404(case_id)
-    if not mediation.can_draft(case, current_user):
+    if not case.can_run(current_user):
         abort(404)
     form = TermsForm()
     form.payer.choices = form.payee.choices = [(p.id, f"{p.name} ({ROLE_LABELS.get(p.role, p.role)})")
@@ -99,9 +96,9 @@ def download(agreement_id):
 @login_required
 def closing(case_id):
     case = case_or_404(case_id)
-    party = case.party_for(current_user) if not current_user.is_staff else None
+    party = case.party_for(current_user)
     return render("mediation/closing.html", case=case, party=party, form=NoteForm(),
-                  pending=mediation.withdrawal_pending(case), can_decide=mediation.can_draft(case, current_user))
+                  pending=mediation.withdrawal_pending(case), can_decide=case.can_run(current_user))
 
 
 @bp.route("/cases/<int:case_id>/paid", methods=["POST"])

@@ -3,7 +3,7 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.blueprints import case_or_404
+from app.blueprints import case_or_404, load_or_404
 from app.blueprints.service.forms import AckForm, ConsentForm, ServeForm
 from app.extensions import db
 from app.htmx import render
@@ -16,10 +16,7 @@ bp = Blueprint("service", __name__)
 
 
 def _service_or_404(service_id):
-    s = db.session.get(ServiceOfDocument, service_id)
-    if s is None or not e_service.can_open(s, current_user):
-        abort(404)
-    return s
+    return load_or_404(ServiceOfDocument, service_id)
 
 
 @bp.route("/cases/<int:case_id>/service/consent", methods=["GET", "POST"])
@@ -27,9 +24,10 @@ def _service_or_404(service_id):
 def consent(case_id):
     case = case_or_404(case_id)
     form = ConsentForm()
-    parties = case.parties if current_user.is_staff else [p for p in case.parties if case.party_for(current_user) is p]
+    staff = case.can_review(current_user)
+    parties = case.parties if staff else [p for p in case.parties if case.party_for(current_user) is p]
     form.party.choices = [(p.id, p.name) for p in parties]
-    if not current_user.is_staff:
+    if not staff:
         form.how.choices = form.how.choices[:1]  # a party's own answer is explicit
     standing = {p.id: consent_service.current(case, p, "e_service") for p in case.parties}
     if request.method == "POST" and form.validate_on_submit():
@@ -51,7 +49,7 @@ def consent(case_id):
 @login_required
 def new(case_id):
     case = case_or_404(case_id)
-    if not (current_user.is_staff and current_user.court_id == case.court_id):
+    if not case.can_review(current_user):
         abort(404)
     form = ServeForm()
     form.party.choices = [(p.id, p.name) for p in case.parties]

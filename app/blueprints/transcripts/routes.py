@@ -3,7 +3,7 @@ from flask import Blueprint, abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.blueprints import refused, signing_refused
+from app.blueprints import load_or_404, refused, signing_refused
 from app.blueprints.identity.gate import face_check_required
 from app.blueprints.transcripts.forms import AddendumForm, ConfirmForm, ObjectForm
 from app.extensions import db
@@ -16,10 +16,7 @@ bp = Blueprint("transcripts", __name__)
 
 
 def _transcript_or_404(transcript_id):
-    t = db.session.get(Transcript, transcript_id)
-    if t is None or not t.can_view(current_user):
-        abort(404)
-    return t
+    return load_or_404(Transcript, transcript_id)
 
 
 def _page(t, status=200, confirm_form=None, object_form=None, addendum_form=None):
@@ -32,7 +29,7 @@ def _page(t, status=200, confirm_form=None, object_form=None, addendum_form=None
         object_form = object_form or ObjectForm(doc_hash=draft.content_hash)
     return render("transcripts/show.html", t=t, draft=draft, answers=answers, mine=mine,
                   is_signer=current_user.id in signer_ids, signers=transcripts.build(t.case, t.hearing_id)["signers"],
-                  can_amend=transcripts.can_amend(t, current_user), confirm_form=confirm_form,
+                  can_amend=t.can_amend(current_user), confirm_form=confirm_form,
                   object_form=object_form, addendum_form=addendum_form or AddendumForm(),
                   has_signature=signatures.current_signature(current_user) is not None, status=status)
 
@@ -93,7 +90,7 @@ def object_to(transcript_id):
 @login_required
 def addendum(transcript_id):
     t = _transcript_or_404(transcript_id)
-    if not transcripts.can_amend(t, current_user):
+    if not t.can_amend(current_user):
         abort(404)
     form = AddendumForm()
     if not form.validate_on_submit():
@@ -120,6 +117,9 @@ def case_documents(case_id):
                                       .order_by(MediationAgreement.id)).all(),
         services=db.session.scalars(select(ServiceOfDocument).where(ServiceOfDocument.case_id == case.id)
                                     .order_by(ServiceOfDocument.id)).all())
-    if not current_user.is_staff:  # a party sees what was served to them, not to the other side
-        rows["services"] = [s for s in rows["services"] if s.recipient_id == current_user.id]
-    return render("transcripts/case_documents.html", case=case, **rows)
+    # A party sees what was served to them, not to the other side; only the hearings they took part in.
+    rows["services"] = [s for s in rows["services"] if s.can_view(current_user)]
+    rows["transcripts"] = [t for t in rows["transcripts"] if t.can_view(current_user)]
+    rows["agreements"] = [a for a in rows["agreements"] if a.can_view(current_user)]
+    return render("transcripts/case_documents.html", case=case, staff=case.can_review(current_user),
+                  can_draft=case.can_run(current_user), **rows)
