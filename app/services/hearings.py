@@ -182,22 +182,22 @@ def withdraw_consent(hearing, actor):
     return p.party
 
 
-def needs_admission(hearing, user):
+def needs_admission(hearing, user, session_row):
     """Parties and lawyers are face-checked again for each hearing (once per sign-in session)."""
     p = hearing.participant_for(user)
     if p is None or p.is_staff:
         return False
-    row = user.session_row
-    return row is None or p.verified_session_id != row.id
+    return session_row is None or p.verified_session_id != session_row.id
 
 
-def admit(hearing, user, method="face"):
-    """Record that a freshly face-checked person entered this hearing's room."""
+def admit(hearing, user, session_row, method="face"):
+    """Record that a freshly face-checked person (in sign-in session `session_row`) took part in this
+    hearing's room."""
     p = hearing.participant_for(user)
     if p is None:
         raise NotAllowed()
     p.verified_at, p.verified_method = utcnow(), method
-    p.verified_session_id = user.session_row.id if user.session_row else None
+    p.verified_session_id = session_row.id if session_row else None
     record_event(hearing.case, user, "identity_verified", hearing_id=hearing.id, user_id=user.id, name=user.name,
                  method=method, distance=None)
     return p
@@ -556,7 +556,9 @@ def _trial(hearing):
 
 
 def trial_conditions(hearing):
-    return _trial(hearing)
+    """The recorded conditions, or an unsaved blank row to show (reading never writes)."""
+    row = db.session.scalar(select(AsyncTrialConditions).where(AsyncTrialConditions.hearing_id == hearing.id))
+    return row if row is not None else AsyncTrialConditions(hearing_id=hearing.id)
 
 
 def record_procedure(hearing, actor, procedure):
@@ -615,7 +617,7 @@ def _trial_parties(hearing):
 
 def async_trial_missing(hearing):
     """The conditions not met yet, as English msgids (empty when an asynchronous trial may start)."""
-    row = _trial(hearing)
+    row = trial_conditions(hearing)
     missing = []
     if row.procedure not in ("small_claims", "simplified"):
         missing.append(N_("the case must be in the small-claims or simplified procedure"))

@@ -93,6 +93,9 @@ def test_first_entry_asks_consent_then_face_check(app, client, auth, db, make_us
     auth.login(r.defendant, face=True)
     assert client.get(url).status_code == 200
     from app.models import CaseEvent
+    # GET never writes: the admission is recorded with the person's first act in the room.
+    assert db.session.scalar(select(CaseEvent).where(CaseEvent.kind == "identity_verified")) is None
+    assert client.post(f"{url}/messages", data={"text": "到庭", "key": "k-admit"}).status_code == 302
     ev = db.session.scalar(select(CaseEvent).where(CaseEvent.kind == "identity_verified"))
     assert ev.data["hearing_id"] == r.hearing.id and ev.data["user_id"] == r.defendant.id
 

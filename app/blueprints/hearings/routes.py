@@ -103,12 +103,17 @@ def _gate(hearing):
             resp.headers["HX-Redirect"] = url
             return resp
         return redirect(url)
-    if svc.needs_admission(hearing, current_user):
+    session_row = current_user.session_row
+    if svc.needs_admission(hearing, current_user, session_row):
         if needs_face_check(current_user):
             return face_check_redirect()
-        method = "demo" if getattr(current_user.session_row, "method", "") == "demo_link" else "face"
-        svc.admit(hearing, current_user, method)
-        db.session.commit()
+        # GET never writes: a freshly face-checked person reads the room; the admission (an event in
+        # the record) is written with their first act in it, in the same commit.
+        if request.method == "POST":
+            method = "demo" if getattr(session_row, "method", "") == "demo_link" else "face"
+            svc.admit(hearing, current_user, session_row, method)
+    if request.method == "POST":
+        svc.seen(hearing, current_user)
     return None
 
 
@@ -215,10 +220,6 @@ def _message_form(hearing, case, form=None):
 
 
 def _thread_context(case, hearing, message_form=None, item_form=None):
-    # Record presence first: a commit after loading the page would expire every loaded message
-    # and reload each one while rendering.
-    svc.seen(hearing, current_user)
-    db.session.commit()
     filters = _filters()
     before = request.args.get("before", type=int)
     messages, has_earlier = svc.thread_page(hearing, before=before, **filters)
@@ -261,8 +262,6 @@ def poll(case, hearing):
     """New messages after ?after=<id>; an idle poll costs a 304 (If-None-Match) or an empty partial."""
     if not wants_fragment():
         return redirect(_thread_url(hearing))
-    if svc.seen(hearing, current_user):
-        db.session.commit()
     after = request.args.get("after", type=int) or 0
     etag = _etag(hearing, after)
     if request.if_none_match.contains(etag):
@@ -275,6 +274,16 @@ def poll(case, hearing):
     resp.headers["Cache-Control"] = "private, no-cache"
     resp.vary.update(("HX-Request", "Cookie"))
     return resp
+
+
+@bp.route("/<int:hid>/presence", methods=["POST"])
+@_in_room
+def presence(case, hearing):
+    """Live mode's heartbeat (the gate records presence on every POST in the room): "online now"."""
+    if not CsrfForm().validate_on_submit():
+        abort(400)
+    db.session.commit()
+    return "", 204
 
 
 def _after_post(case, hearing, msg_id, form_cls=MessageForm):
@@ -602,7 +611,6 @@ def trial(case, hearing):
     consents = {p.id: consent_service.has_consent(case, p, "async_trial") for p in parties}
     videos = [e for e in _exhibits(case) if e.kind == "video_statement" and e.hearing_id == hearing.id]
     missing = svc.async_trial_missing(hearing)
-    db.session.commit()
     return render_template("hearings/trial.html", case=case, hearing=hearing, form=form, staff=staff,
                            conditions=conditions, parties=parties, consents=consents, videos=videos,
                            missing=missing, stage_labels=STAGE_LABELS,

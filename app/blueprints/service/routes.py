@@ -78,22 +78,31 @@ def new(case_id):
 @bp.route("/service/<int:service_id>")
 @login_required
 def show(service_id):
+    """The service page. Reading it writes nothing: the delivery times come in through the SMS jobs
+    (`e_service.sync_open_services`), and "opened" is recorded by the recipient's POST below."""
     s = _service_or_404(service_id)
-    if current_user.id == s.recipient_id:
-        e_service.mark_opened(s, current_user)
-    else:
-        e_service.refresh(s)
+    return render("service/show.html", s=s, form=AckForm(), is_recipient=current_user.id == s.recipient_id,
+                  opened=any(a.opened_at for a in s.attempts))
+
+
+@bp.route("/service/<int:service_id>/open", methods=["POST"])
+@login_required
+def open_document(service_id):
+    """The recipient opens the served document: the read receipt (a POST, never a link's GET)."""
+    s = _service_or_404(service_id)
+    if not AckForm().validate_on_submit():
+        abort(400)
+    e_service.mark_opened(s, current_user)
     db.session.commit()
-    return render("service/show.html", s=s, form=AckForm(), is_recipient=current_user.id == s.recipient_id)
+    return redirect(url_for(".document", service_id=s.id))
 
 
 @bp.route("/service/<int:service_id>/document")
 @login_required
 def document(service_id):
     s = _service_or_404(service_id)
-    if current_user.id == s.recipient_id:
-        e_service.mark_opened(s, current_user)
-        db.session.commit()
+    if current_user.id == s.recipient_id and not any(a.opened_at for a in s.attempts):
+        return redirect(url_for(".show", service_id=s.id))  # opening is recorded by a POST there
     return storage.send_stored(s.file)
 
 
