@@ -8,13 +8,12 @@ import logging
 import math
 import secrets
 from datetime import timedelta
-from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import func, or_, select
 
 from app.extensions import db
-from app.models import Case, ClerkReview, FaceCheck, FaceReference, User, utcnow
+from app.models import Case, ClerkReview, FaceCheck, FaceReference, utcnow
 from app.services import faces, storage
 from app.services.errors import DomainError, InvalidState, N_, NotAllowed
 
@@ -395,23 +394,7 @@ def dismiss_review(review, clerk, note=None):
     return review
 
 
-# --- demo and housekeeping ------------------------------------------------------------------
-
-def enroll_demo_faces(faces_dir, prefixes):
-    """Give each demo user (by phone) `<prefix>_1.jpg` as an active reference. Idempotent."""
-    done = 0
-    for phone, prefix in prefixes.items():
-        user = db.session.scalar(select(User).where(User.phone == phone))
-        path = Path(faces_dir) / f"{prefix}_1.jpg"
-        if user is None or active_reference(user) is not None:
-            continue
-        if not path.is_file():
-            audit.warning("demo face %s missing", path)
-            continue
-        enroll_reference(user, path.read_bytes(), "court_enrolment", None, note="demo")
-        done += 1
-    return done
-
+# --- housekeeping ---------------------------------------------------------------------
 
 def purge_expired_reference_images(now=None):
     """Delete reference and ID card photos past the retention time (never those awaiting a clerk)."""

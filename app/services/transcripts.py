@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Case, CaseEvent, Transcript, TranscriptConfirmation, TranscriptVersion, User
-from app.services import pdf, signatures, storage
+from app.services import court_time, pdf, signatures, storage
 from app.services.auth import create_action_link
 from app.services.errors import DomainError, InvalidState, N_, NotAllowed
 from app.services.events import record_event
@@ -96,11 +96,7 @@ def _deadline_text(value):
     t = _parse_time(value)
     if t is None:
         return ""
-    local = pdf._local(t)
-    if (local.hour, local.minute, local.second) == (0, 0, 0):  # midnight is the end of the previous day
-        local -= dt.timedelta(days=1)
-        return f"截止 {local:%Y-%m-%d} 24:00"
-    return f"截止 {local:%Y-%m-%d %H:%M}"
+    return f"截止 {court_time.format_deadline(t)}"
 
 
 def build(case, hearing_id, events=None):
@@ -123,7 +119,7 @@ def build(case, hearing_id, events=None):
             label = VERIFY_LABELS.get(d.get("method"), d.get("method") or "")
             if d.get("method") == "face" and d.get("distance") is not None:
                 label += f"（差异度 {float(d['distance']):.2f}）"
-            verified[d.get("user_id")] = f"{label} {pdf._dt_str(at)}"
+            verified[d.get("user_id")] = f"{label} {court_time.format_moment(at, '%Y-%m-%d %H:%M:%S')}"
         elif k == "message_posted":
             text = d.get("text", "")
             if d.get("exhibits"):

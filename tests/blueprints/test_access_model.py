@@ -41,7 +41,7 @@ def test_party_left_out_of_a_hearing_cannot_reach_its_exhibits_or_transcript(cli
     assert client.get(f"{s.shared}/evidence/{s.ev.id}").status_code == 404
     assert client.get(f"{s.shared}/evidence/{s.ev.id}/thumb").status_code == 404
     assert client.get(f"{s.private}/evidence/{s.ev.id}").status_code == 404
-    listing = client.get(f"/cases/{s.r.case.id}/hearings/evidence").get_data(as_text=True)
+    listing = client.get(f"/cases/{s.r.case.id}/hearings/exhibits").get_data(as_text=True)
     assert "bottom-line.png" not in listing
     assert client.get(f"/transcripts/{s.transcript.id}").status_code == 404
     version = s.transcript.current_draft
@@ -58,7 +58,7 @@ def test_participants_and_court_still_reach_the_hearing_exhibits_and_transcript(
     auth.login(s.r.plaintiff, face=True)
     assert client.get(f"{s.private}/evidence/{s.ev.id}").status_code == 200
     assert client.get(f"{s.private}/evidence/{s.ev.id}/thumb").status_code == 200
-    assert "bottom-line.png" in client.get(f"/cases/{s.r.case.id}/hearings/evidence").get_data(as_text=True)
+    assert "bottom-line.png" in client.get(f"/cases/{s.r.case.id}/hearings/exhibits").get_data(as_text=True)
     assert client.get(f"/transcripts/{s.transcript.id}").status_code == 200
     judge = make_client()
     auth.login(s.r.judge, c=judge)

@@ -3,7 +3,7 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.blueprints import case_or_404, load_or_404
+from app.blueprints import case_or_404, load_or_404, send_stored
 from app.blueprints.service.forms import AckForm, ConsentForm, ServeForm
 from app.extensions import db
 from app.htmx import render
@@ -12,11 +12,6 @@ from app.services import consent as consent_service, e_service, storage
 from app.services.errors import DomainError, N_
 
 bp = Blueprint("service", __name__)
-
-
-
-def _service_or_404(service_id):
-    return load_or_404(ServiceOfDocument, service_id)
 
 
 @bp.route("/cases/<int:case_id>/service/consent", methods=["GET", "POST"])
@@ -80,7 +75,7 @@ def new(case_id):
 def show(service_id):
     """The service page. Reading it writes nothing: the delivery times come in through the SMS jobs
     (`e_service.sync_open_services`), and "opened" is recorded by the recipient's POST below."""
-    s = _service_or_404(service_id)
+    s = load_or_404(ServiceOfDocument, service_id)
     return render("service/show.html", s=s, form=AckForm(), is_recipient=current_user.id == s.recipient_id,
                   opened=any(a.opened_at for a in s.attempts))
 
@@ -89,7 +84,7 @@ def show(service_id):
 @login_required
 def open_document(service_id):
     """The recipient opens the served document: the read receipt (a POST, never a link's GET)."""
-    s = _service_or_404(service_id)
+    s = load_or_404(ServiceOfDocument, service_id)
     if not AckForm().validate_on_submit():
         abort(400)
     e_service.mark_opened(s, current_user)
@@ -100,16 +95,16 @@ def open_document(service_id):
 @bp.route("/service/<int:service_id>/document")
 @login_required
 def document(service_id):
-    s = _service_or_404(service_id)
+    s = load_or_404(ServiceOfDocument, service_id)
     if current_user.id == s.recipient_id and not any(a.opened_at for a in s.attempts):
         return redirect(url_for(".show", service_id=s.id))  # opening is recorded by a POST there
-    return storage.send_stored(s.file)
+    return send_stored(s.file)
 
 
 @bp.route("/service/<int:service_id>/ack", methods=["POST"])
 @login_required
 def acknowledge(service_id):
-    s = _service_or_404(service_id)
+    s = load_or_404(ServiceOfDocument, service_id)
     if not AckForm().validate_on_submit():
         abort(400)
     try:
@@ -124,7 +119,7 @@ def acknowledge(service_id):
 @bp.route("/service/<int:service_id>/certificate.pdf")
 @login_required
 def certificate(service_id):
-    s = _service_or_404(service_id)
+    s = load_or_404(ServiceOfDocument, service_id)
     if s.certificate is None:
         abort(404)
-    return storage.send_stored(s.certificate)
+    return send_stored(s.certificate)

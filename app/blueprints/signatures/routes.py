@@ -3,13 +3,13 @@ from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.blueprints import load_or_404
+from app.blueprints import load_or_404, send_stored
 from app.blueprints.identity.gate import face_check_required
 from app.blueprints.signatures.forms import SignatureForm
 from app.extensions import db
 from app.htmx import render
 from app.models import Signature
-from app.services import signatures, storage
+from app.services import signatures
 from app.services.auth import safe_target
 from app.services.errors import DomainError
 
@@ -50,4 +50,4 @@ def capture():
 @bp.route("/<int:signature_id>.png")
 @login_required
 def image(signature_id):
-    return storage.send_stored(load_or_404(Signature, signature_id).image)
+    return send_stored(load_or_404(Signature, signature_id).image)
