@@ -4,6 +4,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models.base import UTCDateTime, utcnow
+from app.models.court import HEARING_STAFF
 
 PURPOSES = ("evidence_exchange", "talk", "mediation", "trial", "enforcement_talk")
 MODES = ("async", "sync")
@@ -80,7 +81,7 @@ class HearingParticipant(db.Model):
 
     @property
     def is_staff(self):
-        return self.role in ("judge", "clerk")
+        return self.role in HEARING_STAFF
 
 
 class Message(db.Model):

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Case, CaseEvent, Transcript, TranscriptConfirmation, TranscriptVersion, User
+from app.models.court import HEARING_STAFF
 from app.services import court_time, pdf, signatures, storage
 from app.services.auth import create_action_link
 from app.services.errors import DomainError, InvalidState, N_, NotAllowed
@@ -29,7 +30,7 @@ PURPOSE_LABELS = {"evidence_exchange": "证据交换", "talk": "谈话", "mediat
 ROLE_LABELS = {"judge": "审判员", "clerk": "书记员", "plaintiff": "原告", "defendant": "被告", "applicant": "申请人",
                "respondent": "被申请人", "third_party": "第三人", "lawyer": "代理人"}
 VERIFY_LABELS = {"face": "人脸识别核验", "clerk": "书记员核验", "demo": "演示账户"}
-STAFF_ROLES = ("judge", "clerk")
+STAFF_ROLES = HEARING_STAFF  # court staff in a hearing record: they do not sign the transcript
 
 
 class HearingNotFound(DomainError):
