@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Case, CaseParty, Court, User, utcnow
-from app.services.events import record_event
+from app.services import events
 
 COURT = dict(name="上海市黄浦区人民法院", code="沪0101")
 STAFF = [
@@ -89,7 +89,7 @@ def seed(faces_dir=None):
             ]
             db.session.add(case)
             db.session.flush()
-            record_event(case, case.filed_by, "demo_seeded", state=state)
+            events.demo_seeded(case, case.filed_by, state)
         cases.append(case)
     if faces_dir:
         from app.demo.faces import enroll_demo_faces

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Case, CaseParty, Court, User, utcnow
-from app.services.events import record_event
+from app.services import events
 
 log = logging.getLogger("microcourt.demo")
 STATES = ("submitted", "needs_correction", "accepted", "rejected", "hearing")
@@ -46,7 +46,7 @@ def seed_scale(n, court_code="沪0101", hearing_messages=HEARING_MESSAGES):
         case.parties = [CaseParty(role="plaintiff", name=user.name, phone=phone, user_id=user.id)]
         db.session.add(case)
         db.session.flush()
-        record_event(case, user, "demo_seeded", state=state)
+        events.demo_seeded(case, user, state)
         created += 1
         if created % 500 == 0:
             db.session.flush()

@@ -9,10 +9,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Case, CaseParty, utcnow
-from app.services import mediation, signatures, transcripts
+from app.services import events, mediation, signatures, transcripts
 from app.services.auth import end_session, start_session
-from app.services import events
-from app.services.events import record_event
 
 # (filing reference, title, case number, purpose). Year 2025 numbers: the 2026 sequence stays free.
 DOCUMENT_CASES = [
@@ -93,7 +91,7 @@ def seed_documents(court, judge, plaintiff, defendant):
                         CaseParty(role="defendant", name=defendant.name, phone=defendant.phone, user=defendant)]
         db.session.add(case)
         db.session.flush()
-        record_event(case, plaintiff, "demo_seeded", state="hearing")
+        events.demo_seeded(case, plaintiff, "hearing")
         hid = _record_hearing(case, judge, {"plaintiff": plaintiff, "defendant": defendant}, purpose)
         draft = transcripts.render_draft(hid, notify=False)  # no demo SMS noise in the outbox
         transcript = draft.transcript

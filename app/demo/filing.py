@@ -10,8 +10,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import utcnow
 from app.models.filing import CorrectionItem, CorrectionRequest, FilingAttachment, FilingVersion
-from app.services import court_time, filing, storage
-from app.services.events import record_event
+from app.services import court_time, events, filing, storage
 
 
 def tiny_pdf(text):
@@ -106,6 +105,5 @@ def seed_filings(cases, clerk):
             ]
             db.session.add(req)
             db.session.flush()
-            record_event(case, clerk, "correction_requested", request_id=req.id, deadline=req.deadline.isoformat(),
-                         items=[{"kind": i.kind, "target": i.target, "note": i.note} for i in req.items])
+            events.correction_requested(case, clerk, req)
     db.session.flush()

@@ -90,6 +90,79 @@ def hearing_closed(case, actor, hearing_id):
     return record_event(case, actor, "hearing_closed", hearing_id=hearing_id)
 
 
+def hearing_mode_changed(case, actor, hearing_id, mode):
+    return record_event(case, actor, "hearing_mode_changed", hearing_id=hearing_id, mode=mode)
+
+
+def deadline_extended(case, actor, hearing_id, *, item_id, old_deadline, new_deadline, reason=""):
+    return record_event(case, actor, "deadline_extended", hearing_id=hearing_id, item_id=item_id,
+                        old_deadline=old_deadline.isoformat(), new_deadline=new_deadline.isoformat(),
+                        reason=(reason or "").strip())
+
+
+def extension_requested(case, actor, hearing_id, *, item_id, reason):
+    """A party asks for more time on an item (申请延期)."""
+    return record_event(case, actor, "extension_requested", hearing_id=hearing_id, item_id=item_id,
+                        author_name=actor.name, reason=reason)
+
+
+def extension_refused(case, actor, hearing_id, *, item_id, reason):
+    return record_event(case, actor, "extension_refused", hearing_id=hearing_id, item_id=item_id,
+                        author_name=actor.name, reason=reason)
+
+
+def item_closed(case, actor, hearing_id, item_id):
+    return record_event(case, actor, "item_closed", hearing_id=hearing_id, item_id=item_id)
+
+
+def item_overdue(case, hearing_id, item_id, parties):
+    """Recorded by the reminder job (no actor): `parties` are the names that did not answer."""
+    return record_event(case, None, "item_overdue", hearing_id=hearing_id, item_id=item_id, parties=list(parties))
+
+
+# --- the asynchronous trial's conditions (SPC Online Litigation Rules 2021, Art. 20 ¶2) ----------
+
+def async_trial_procedure(case, actor, hearing_id, procedure):
+    return record_event(case, actor, "async_trial_procedure", hearing_id=hearing_id, procedure=procedure)
+
+
+def async_trial_applied(case, actor, hearing_id, *, party_name, text):
+    return record_event(case, actor, "async_trial_applied", hearing_id=hearing_id, party_name=party_name, text=text)
+
+
+def async_trial_facts_confirmed(case, actor, hearing_id):
+    return record_event(case, actor, "async_trial_facts_confirmed", hearing_id=hearing_id)
+
+
+def async_trial_enabled(case, actor, hearing_id, procedure):
+    return record_event(case, actor, "async_trial_enabled", hearing_id=hearing_id, procedure=procedure)
+
+
+# --- consent (同意) to a stage online or to electronic service ----------------------------------
+
+def consent_recorded(case, actor, party, *, scope, given, how):
+    return record_event(case, actor, "consent_recorded", party_id=party.id, party_name=party.name, scope=scope,
+                        given=bool(given), how=how)
+
+
+def consent_withdrawn(case, actor, party, scope):
+    return record_event(case, actor, "consent_withdrawn", party_id=party.id, party_name=party.name, scope=scope)
+
+
+# --- filing (立案) ------------------------------------------------------------------------------
+
+def correction_requested(case, actor, request):
+    """The court asks for corrections (补正): the request, its deadline and every item."""
+    return record_event(case, actor, "correction_requested", request_id=request.id,
+                        deadline=request.deadline.isoformat(),
+                        items=[{"kind": i.kind, "target": i.target, "note": i.note} for i in request.items])
+
+
+def demo_seeded(case, actor, state):
+    """A demo or bench case made directly in `state` (`flask demo seed`)."""
+    return record_event(case, actor, "demo_seeded", state=state)
+
+
 def verify_chain(case_id):
     """Problems found in a case's event chain, as English sentences (empty when intact)."""
     problems, prev = [], GENESIS

@@ -19,7 +19,7 @@ from app.extensions import db
 from app.models import Case, CaseParty, Court, User, utcnow
 from app.models.filing import (AcceptanceNotice, CorrectionItem, CorrectionRequest, DOC_ROLES, FilingAttachment,
                                FilingVersion, ITEM_KINDS)
-from app.services import court_time, storage
+from app.services import court_time, events, storage
 from app.services.auth import create_action_link, normalise_phone
 from app.services.case_numbers import next_case_number
 from app.services.errors import DeadlinePassed, DomainError, InvalidState, N_, NotAllowed
@@ -512,8 +512,7 @@ def request_correction(case, actor, items, days, note="", expect_revision=None):
     db.session.add(req)
     case.registration_due_on = None  # the clock stops until the corrections arrive
     db.session.flush()
-    record_event(case, actor, "correction_requested", request_id=req.id, deadline=deadline.isoformat(),
-                 items=[{"kind": i.kind, "target": i.target, "note": i.note} for i in req.items])
+    events.correction_requested(case, actor, req)
     _sms_filer(case, "filing_correction",
                N_("[MicroCourt] Filing %(ref)s needs %(n)s corrections by %(deadline)s. Details: %(url)s"),
                n=len(req.items), deadline=court_time.format_deadline(deadline))

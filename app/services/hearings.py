@@ -22,7 +22,6 @@ from app.services import consent as consent_service
 from app.services import court_time, events, storage
 from app.services.auth import create_action_link
 from app.services.errors import DomainError, InvalidState, N_, NotAllowed
-from app.services.events import record_event
 from app.services.notifications import send_sms
 from app.services.queue import enqueue_after_commit
 
@@ -203,7 +202,7 @@ def set_mode(hearing, actor, mode):
         raise AsyncTrialNotAllowed()
     if hearing.mode != mode:
         hearing.mode = mode
-        record_event(hearing.case, actor, "hearing_mode_changed", hearing_id=hearing.id, mode=mode)
+        events.hearing_mode_changed(hearing.case, actor, hearing.id, mode)
         _system(hearing, actor, "mode_" + mode)
     return hearing
 
@@ -444,8 +443,8 @@ def extend_deadline(item, actor, new_deadline, reason="", now=None):
     db.session.add(DeadlineChange(item_id=item.id, old_deadline=old, new_deadline=new_deadline,
                                   reason=(reason or "").strip()[:2000], actor_id=actor.id))
     item.deadline = new_deadline
-    record_event(hearing.case, actor, "deadline_extended", hearing_id=hearing.id, item_id=item.id,
-                 old_deadline=old.isoformat(), new_deadline=new_deadline.isoformat(), reason=(reason or "").strip())
+    events.deadline_extended(hearing.case, actor, hearing.id, item_id=item.id, old_deadline=old,
+                             new_deadline=new_deadline, reason=reason)
     _system(hearing, actor, "deadline_extended", item_id=item.id, old=old.isoformat(), new=new_deadline.isoformat())
     _notify_deadline(item, actor, new_deadline)
     return item
@@ -464,8 +463,7 @@ def request_extension(item, actor, reason):
     req = ExtensionRequest(item=item, party_id=addressee.party_id, requested_by_id=actor.id, reason=reason)
     db.session.add(req)
     db.session.flush()
-    record_event(hearing.case, actor, "extension_requested", hearing_id=hearing.id, item_id=item.id,
-                 author_name=actor.name, reason=reason)
+    events.extension_requested(hearing.case, actor, hearing.id, item_id=item.id, reason=reason)
     _system(hearing, actor, "extension_requested", item_id=item.id, request_id=req.id, reason=reason)
     return req
 
@@ -485,8 +483,7 @@ def decide_extension(req, actor, grant, new_deadline=None, now=None):
         return req
     req.state = "refused"
     hearing = item.hearing
-    record_event(hearing.case, actor, "extension_refused", hearing_id=hearing.id, item_id=item.id,
-                 author_name=actor.name, reason=req.reason)
+    events.extension_refused(hearing.case, actor, hearing.id, item_id=item.id, reason=req.reason)
     _system(hearing, actor, "extension_refused", item_id=item.id, request_id=req.id)
     case, due = hearing.case, court_time.format_deadline(item.deadline)
     _sms_item(item, req.requested_by, lambda url: _(
@@ -500,7 +497,7 @@ def close_item(item, actor):
     if not item.is_open:
         return item
     item.state, item.closed_at = "closed", utcnow()
-    record_event(item.hearing.case, actor, "item_closed", hearing_id=item.hearing_id, item_id=item.id)
+    events.item_closed(item.hearing.case, actor, item.hearing_id, item.id)
     _system(item.hearing, actor, "item_closed", item_id=item.id)
     return item
 
@@ -540,7 +537,7 @@ def record_procedure(hearing, actor, procedure):
         raise DomainError()
     row = _trial(hearing)
     row.procedure = procedure
-    record_event(hearing.case, actor, "async_trial_procedure", hearing_id=hearing.id, procedure=procedure)
+    events.async_trial_procedure(hearing.case, actor, hearing.id, procedure)
     return row
 
 
@@ -552,8 +549,7 @@ def apply_async_trial(hearing, actor, text):
     text = _check_text(text, required=True)
     row = _trial(hearing)
     row.applicant_party_id, row.application_text, row.applied_at = p.party_id, text, utcnow()
-    record_event(hearing.case, actor, "async_trial_applied", hearing_id=hearing.id, party_name=p.party.name,
-                 text=text)
+    events.async_trial_applied(hearing.case, actor, hearing.id, party_name=p.party.name, text=text)
     consent_service.record_consent(hearing.case, p.party, "async_trial", True, actor)
     return row
 
@@ -570,7 +566,7 @@ def confirm_facts_undisputed(hearing, actor):
     _require_run(hearing, actor)
     row = _trial(hearing)
     row.facts_confirmed_by_id, row.facts_confirmed_at = actor.id, utcnow()
-    record_event(hearing.case, actor, "async_trial_facts_confirmed", hearing_id=hearing.id)
+    events.async_trial_facts_confirmed(hearing.case, actor, hearing.id)
     return row
 
 
@@ -612,7 +608,7 @@ def enable_async_trial(hearing, actor):
         raise AsyncTrialNotAllowed()
     row = _trial(hearing)
     row.enabled_at, row.enabled_by_id = utcnow(), actor.id
-    record_event(hearing.case, actor, "async_trial_enabled", hearing_id=hearing.id, procedure=row.procedure)
+    events.async_trial_enabled(hearing.case, actor, hearing.id, row.procedure)
     hearing.mode = "async"
     _system(hearing, actor, "async_trial_enabled")
     return row
@@ -754,7 +750,7 @@ def send_due_reminders(now=None):
             continue
         names = [a.party.name for a in waiting]
         _system(item.hearing, None, "item_overdue", item_id=item.id, parties=names)
-        record_event(case, None, "item_overdue", hearing_id=item.hearing_id, item_id=item.id, parties=names)
+        events.item_overdue(case, item.hearing_id, item.id, names)
         if judge.phone:
             with force_locale("zh"):
                 body = _("[MicroCourt] Case %(number)s: item %(item)s passed its deadline without an answer from "
