@@ -491,6 +491,19 @@ def submit(case, actor, expect_revision=None):
     return version
 
 
+def correction_targets(case):
+    """The checklist a clerk fills when asking for corrections (补正): every field, party and current
+    document, then the kinds of document that may be missing, as (target, kind, what, current value).
+    `target` ("field:title", "party:3", "attachment:7", "role:evidence") is what `request_correction`
+    reads back from each item."""
+    rows = [(f"field:{f}", "edit_field", f, str(getattr(case, f) or "")) for f in FIELDS[1:]]
+    rows += [(f"party:{p.id}", "edit_field", p.role, p.name) for p in case.parties]
+    rows += [(f"attachment:{a.id}", "replace_file", a.role, a.stored.original_name if a.stored else "")
+             for a in current_attachments(case)]
+    rows += [(f"role:{r}", "add_file", r, "") for r in ("evidence", "evidence_list", "id_document", "other")]
+    return rows
+
+
 def request_correction(case, actor, items, days, note="", expect_revision=None):
     """One notice listing every problem (一次性告知): items are dicts {kind, target, note}."""
     _must_review(case, actor)

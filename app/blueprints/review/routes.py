@@ -52,14 +52,9 @@ def queue():
 
 
 def correction_rows(case):
-    """The checklist the clerk fills: every field, party and document, then the missing kinds of document."""
-    rows = [(f"field:{f}", "edit_field", FIELD_LABELS[f], str(getattr(case, f) or "")) for f in svc.FIELDS[1:]]
-    rows += [(f"party:{p.id}", "edit_field", p.role, p.name) for p in case.parties]
-    atts = svc.current_attachments(case)
-    rows += [(f"attachment:{a.id}", "replace_file", a.role, a.stored.original_name if a.stored else "")
-             for a in atts]
-    rows += [(f"role:{r}", "add_file", r, "") for r in ("evidence", "evidence_list", "id_document", "other")]
-    return rows
+    """The service's correction checklist (`filing.correction_targets`), with the fields' labels."""
+    return [(target, kind, FIELD_LABELS.get(what, what) if target.startswith("field:") else what, value)
+            for target, kind, what, value in svc.correction_targets(case)]
 
 
 def page(case, status=200, **forms):
