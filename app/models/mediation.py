@@ -33,12 +33,8 @@ class MediationAgreement(db.Model):
         return self.versions[-1] if self.versions else None
 
     def can_view(self, user):
-        """The case's people; when drafted in a mediation session, that session's participants."""
-        if self.hearing_id is not None:
-            from app.models.hearing import Hearing
-            hearing = db.session.get(Hearing, self.hearing_id)
-            if hearing is not None:
-                return hearing.can_view(user)
+        """Every party signs the agreement, so the case's people see it, even when it was drafted in a
+        session with one side only (that session's messages stay with the hearing)."""
         return self.case.can_view(user)
 
 
