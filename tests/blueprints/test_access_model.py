@@ -88,3 +88,24 @@ def test_model_predicates_answer_once(db, make_user, make_court):
     assert court.is_staff(judge) and court.is_staff(admin)
     assert court.is_staff(judge, roles=("judge", "clerk")) and not court.is_staff(admin, roles=("judge", "clerk"))
     assert not other.is_staff(judge) and not court.is_staff(make_user("litigant")) and not court.is_staff(None)
+
+
+def test_every_route_of_a_hearing_is_404_for_a_party_left_out_of_it(app, client, auth, db, one_sided):
+    """GET and POST on every /<hid>/ route of the one-sided session, with its real ids, as the other side."""
+    import re
+    from app.models import Message
+    s = one_sided
+    values = {"case_id": s.r.case.id, "hid": s.mediation.id, "evidence_id": s.ev.id, "item_id": 1, "request_id": 1}
+    auth.login(s.r.defendant, face=True)
+    before = db.session.query(Message).count()
+    tried = 0
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith("hearings.") or "<int:hid>" not in rule.rule:
+            continue
+        url = re.sub(r"<(?:int:)?(\w+)>", lambda m: str(values[m.group(1)]), rule.rule)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            resp = client.open(url, method=method, data={"csrf_token": client.csrf_token(), "text": "x"})
+            assert resp.status_code == 404, (method, url, resp.status_code)
+            tried += 1
+    assert tried >= 20
+    assert db.session.query(Message).count() == before
