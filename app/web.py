@@ -1,8 +1,6 @@
 """Request-level plumbing: security headers, template helpers, error pages."""
 import hashlib
 import logging
-from datetime import timezone
-from zoneinfo import ZoneInfo
 
 from flask import render_template, request
 from flask_babel import get_locale, gettext as _
@@ -10,6 +8,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.security import safe_join
 
+from app.services import court_time
 from app.services.errors import DomainError
 
 audit = logging.getLogger("microcourt.audit")
@@ -19,18 +18,21 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "frame-ancestors 'none'")
 
 
-def local_time(value, fmt="%Y-%m-%d %H:%M"):
-    """A moment shown in the court's time zone (Asia/Shanghai unless configured)."""
-    from flask import current_app
-    if value is None:
-        return ""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).strftime(fmt)
+def deadline_filter(moment):
+    """`{{ item.deadline|deadline }}`: "Due 2026-11-25 24:00"."""
+    return _("Due %(moment)s", moment=court_time.format_deadline(moment)) if moment else ""
+
+
+def deadline_at_filter(moment):
+    """`{{ request.deadline|deadline_at }}`: "by 2026-11-25 24:00"."""
+    return _("by %(moment)s", moment=court_time.format_deadline(moment)) if moment else ""
 
 
 def init_app(app):
-    app.jinja_env.filters["local_time"] = local_time
+    # Court time in templates, from the one module that owns it.
+    app.jinja_env.filters["local_time"] = court_time.format_moment
+    app.jinja_env.filters["deadline"] = deadline_filter
+    app.jinja_env.filters["deadline_at"] = deadline_at_filter
     from app import labels
     labels.register(app)
     app.jinja_env.trim_blocks = True

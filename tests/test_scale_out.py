@@ -103,10 +103,8 @@ def test_rate_limit_counts_attempts_on_both_servers(two_servers, make_user):
 
 
 def test_hearing_poll_etag_from_one_server_is_honoured_by_the_other(two_servers, db):
-    try:
-        from app import demo, demo_scale
-    except ImportError:
-        pytest.skip("the hearings feature (app.demo_scale) is not present yet")
+    from app import demo
+    from app.demo import scale as demo_scale
     from app.models import User
     from sqlalchemy import select
     a, b = two_servers

@@ -21,7 +21,7 @@ def seed(faces_dir, scale):
     for case in cases:
         click.echo(f"case {case.number} {case.kind} {case.state}")
     if scale:
-        from app.commands.scale import seed_scale
+        from app.demo.busy_court import seed_scale
         created, note = seed_scale(scale)
         db.session.commit()
         click.echo(f"# scale: {created} extra case(s); {note}", err=True)

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import SmsMessage
-from app.web import local_time
+from app.services.court_time import format_moment
 
 sms_cli = AppGroup("sms", help="SMS messages.")
 
@@ -19,4 +19,4 @@ def outbox(phone, limit):
     if phone:
         q = q.where(SmsMessage.phone == phone)
     for m in reversed(db.session.scalars(q).all()):
-        click.echo(f"{local_time(m.created_at, '%Y-%m-%d %H:%M:%S')} {m.phone} [{m.status}] {m.body}")
+        click.echo(f"{format_moment(m.created_at, '%Y-%m-%d %H:%M:%S')} {m.phone} [{m.status}] {m.body}")

@@ -56,27 +56,35 @@ class Case(db.Model):
         return self.case_number or self.filing_ref
 
     def party_for(self, user):
+        """The party this person is, or speaks for as lawyer; None for anyone else (and for staff)."""
+        if user is None or not getattr(user, "is_authenticated", False) or user.is_staff:
+            return None
         for party in self.parties:
             if user.id in (party.user_id, party.lawyer_id):
                 return party
         return None
 
     def can_view(self, user):
-        """Per-case authorisation: court staff of the case's court, the filer, parties and lawyers."""
+        """Per-case authorisation: staff of the case's court, the filer, parties and their lawyers."""
         if user is None or not getattr(user, "is_authenticated", False):
             return False
         if user.is_staff:
-            return user.court_id == self.court_id
-        return user.id == self.filed_by_id or self.party_for(user) is not None
+            return self.court.is_staff(user)
+        return self.is_filer(user) or self.party_for(user) is not None
 
     def is_filer(self, user):
         """The account that filed (the litigant, or the lawyer filing on a client's behalf)."""
         return bool(user is not None and getattr(user, "is_authenticated", False) and user.id == self.filed_by_id)
 
     def can_review(self, user):
-        """Court staff of this court decide on filings (立案审查)."""
-        return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_staff
-                    and user.court_id == self.court_id)
+        """Staff of this case's court: they review filings (立案审查), record consents, serve documents."""
+        return self.court.is_staff(user)
+
+    def can_run(self, user):
+        """Judges and clerks of this case's court: they open and run hearings, draft mediation terms,
+        amend transcripts."""
+        from app.models.court import HEARING_STAFF
+        return self.court.is_staff(user, HEARING_STAFF)
 
     def __repr__(self):
         return f"<Case {self.number} {self.state}>"

@@ -4,6 +4,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models.base import UTCDateTime, utcnow
+from app.models.court import HEARING_STAFF
 
 PURPOSES = ("evidence_exchange", "talk", "mediation", "trial", "enforcement_talk")
 MODES = ("async", "sync")
@@ -50,10 +51,11 @@ class Hearing(db.Model):
 
     def can_run(self, user):
         """Judges and clerks of the case's court run the room."""
-        return bool(getattr(user, "is_authenticated", False) and user.role in ("judge", "clerk")
-                    and user.court_id == self.case.court_id)
+        return self.case.can_run(user)
 
     def can_view(self, user):
+        """Taking part in *this* hearing: a party left out of it (a mediation session with one side
+        only) sees none of its messages, exhibits, thumbnails or transcript."""
         return self.can_run(user) or (self.case.can_view(user) and self.participant_for(user) is not None)
 
 
@@ -79,7 +81,7 @@ class HearingParticipant(db.Model):
 
     @property
     def is_staff(self):
-        return self.role in ("judge", "clerk")
+        return self.role in HEARING_STAFF
 
 
 class Message(db.Model):
@@ -105,6 +107,10 @@ class Message(db.Model):
     about_evidence = db.relationship("Evidence", foreign_keys=[about_evidence_id])
     evidence = db.relationship("Evidence", foreign_keys="Evidence.message_id", order_by="Evidence.id",
                                back_populates="message")
+    hearing = db.relationship("Hearing")
+
+    def can_view(self, user):
+        return self.hearing.can_view(user)
 
     __table_args__ = (
         sa.UniqueConstraint("author_id", "idempotency_key", name="uq_hearing_messages_author_key"),
@@ -142,6 +148,9 @@ class HearingItem(db.Model):
     @property
     def overdue(self):
         return utcnow() > self.deadline
+
+    def can_view(self, user):
+        return self.hearing.can_view(user)
 
     def addressee_for(self, user):
         return next((a for a in self.addressees if user.id in (a.party.user_id, a.party.lawyer_id)), None)
@@ -182,6 +191,7 @@ class Evidence(db.Model):
     thumbnail = db.relationship("StoredFile", foreign_keys=[thumbnail_file_id])
     submitted_by = db.relationship("User")
     message = db.relationship("Message", foreign_keys=[message_id], back_populates="evidence")
+    hearing = db.relationship("Hearing")
 
     __table_args__ = (sa.UniqueConstraint("case_id", "exhibit_no", name="uq_hearing_evidence_case_exhibit"),)
 
@@ -192,6 +202,10 @@ class Evidence(db.Model):
     @property
     def is_image(self):
         return self.file.content_type.startswith("image/")
+
+    def can_view(self, user):
+        """An exhibit belongs to the hearing it was received in: its participants and the court."""
+        return self.hearing.can_view(user)
 
 
 class DeadlineChange(db.Model):

@@ -106,6 +106,12 @@ class ClerkReview(db.Model):
     check = db.relationship("FaceCheck")
     reference = db.relationship("FaceReference")
 
+    def can_view(self, user):
+        """Staff of a court where the person files, is a party or a lawyer; nobody else."""
+        court = getattr(user, "court", None) if getattr(user, "is_authenticated", False) else None
+        return bool(court is not None and court.is_staff(user) and not self.user.is_staff
+                    and court.has_person(self.user_id))
+
     __table_args__ = (
         sa.CheckConstraint(sa.column("reason").in_(REVIEW_REASONS), name="reason"),
         sa.CheckConstraint(sa.column("status").in_(("open", "resolved")), name="status"),

@@ -32,6 +32,11 @@ class MediationAgreement(db.Model):
     def current(self):
         return self.versions[-1] if self.versions else None
 
+    def can_view(self, user):
+        """Every party signs the agreement, so the case's people see it, even when it was drafted in a
+        session with one side only (that session's messages stay with the hearing)."""
+        return self.case.can_view(user)
+
 
 class MediationVersion(db.Model):
     """The terms as drafted at one moment; parties sign the hash of exactly these terms."""

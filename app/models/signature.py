@@ -26,6 +26,16 @@ class Signature(db.Model):
     __table_args__ = (sa.UniqueConstraint("user_id", "version", name="uq_signatures_user_version"),
                       sa.CheckConstraint(sa.column("source").in_(SOURCES), name="source"))
 
+    def can_view(self, user):
+        """The signer; and staff of a court where the signer files, is a party or a lawyer (they see
+        it on that case's documents). Not staff of any other court."""
+        if user is None or not getattr(user, "is_authenticated", False):
+            return False
+        if user.id == self.user_id:
+            return True
+        return bool(user.is_staff and user.court is not None and user.court.is_staff(user)
+                    and user.court.has_person(self.user_id))
+
 
 class SignatureApplication(db.Model):
     """A signature applied to one exact document version (its content hash), after a face check."""

@@ -38,8 +38,23 @@ class Transcript(db.Model):
         signed = [v for v in self.versions if v.kind == "signed"]
         return signed[-1] if signed else None
 
+    def participant_ids(self):
+        """Who took part in the hearing, read from its events (the record the transcript is made of)."""
+        from app.models.case import CaseEvent
+        events = db.session.scalars(sa.select(CaseEvent).where(CaseEvent.case_id == self.case_id,
+                                                               CaseEvent.kind == "participant_added")).all()
+        return {e.data.get("user_id") for e in events if (e.data or {}).get("hearing_id") == self.hearing_id}
+
     def can_view(self, user):
-        return self.case.can_view(user)
+        """Like the hearing: the court's staff, and the people who took part in that hearing (a party
+        left out of a one-sided mediation session does not read its private messages)."""
+        if not self.case.can_view(user):
+            return False
+        return self.case.can_review(user) or user.id in self.participant_ids()
+
+    def can_amend(self, user):
+        """The judge's addendum (补正) after an objection: judges and clerks of the case's court."""
+        return self.case.can_run(user)
 
 
 class TranscriptVersion(db.Model):

@@ -4,8 +4,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import utcnow
 from app.models.consent import SCOPES, Consent
+from app.services import events
 from app.services.errors import InvalidState, N_
-from app.services.events import record_event
 
 
 class ConsentWithdrawn(InvalidState):
@@ -34,8 +34,7 @@ def record_consent(case, party, scope, given, actor, how="explicit", address=Non
                   address=address, actor_id=actor.id if actor else None)
     db.session.add(row)
     db.session.flush()
-    record_event(case, actor, "consent_recorded", party_id=party.id, party_name=party.name, scope=scope,
-                 given=bool(given), how=how)
+    events.consent_recorded(case, actor, party, scope=scope, given=given, how=how)
     return row
 
 
@@ -45,7 +44,7 @@ def withdraw_consent(case, party, scope, actor):
         return None
     row.withdrawn_at = utcnow()
     db.session.flush()
-    record_event(case, actor, "consent_withdrawn", party_id=party.id, party_name=party.name, scope=scope)
+    events.consent_withdrawn(case, actor, party, scope)
     return row
 
 

@@ -3,7 +3,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models.document import StoredFile
-from app.services import storage
+from app.services import filing, storage
 
 
 def verify_files(case_id):
@@ -32,7 +32,7 @@ def find_by_code(code):
         return None
     found = db.session.scalar(select(AcceptanceNotice).where(AcceptanceNotice.verification_code == code))
     if found:
-        return dict(title="受理案件通知书", case_number=found.case.case_number, issued_at=found.created_at,
+        return dict(title=filing.ACCEPTANCE_NOTICE_TITLE, case_number=found.case.case_number, issued_at=found.created_at,
                     sha256=found.stored.sha256)
     found = db.session.scalar(select(TranscriptVersion).where(TranscriptVersion.verification_code == code)
                               .order_by(TranscriptVersion.id.desc()).limit(1))

@@ -34,13 +34,9 @@ class NoAddress(DomainError):
     message = N_("There is no mobile number to serve to.")
 
 
-def _is_court(case, actor):
-    return bool(actor.is_staff and actor.court_id == case.court_id)
-
-
 def record_consent(case, party, actor, how, address=None):
     """Consent to e-service with the address it covers (a party's own consent, or the clerk recording it)."""
-    if not (_is_court(case, actor) or case.party_for(actor) is party):
+    if not (case.can_review(actor) or case.party_for(actor) is party):
         raise NotAllowed()
     if how not in CONFIRMED_HOW:
         raise ValueError(how)
@@ -52,7 +48,7 @@ def record_consent(case, party, actor, how, address=None):
 
 def serve(case, party, actor, *, stored_file, kind, title=""):
     """Serve a filed document to a party by SMS link. Needs their standing consent."""
-    if not _is_court(case, actor):
+    if not case.can_review(actor):
         raise NotAllowed()
     if kind not in DOCUMENT_KINDS or stored_file.case_id != case.id:
         raise InvalidState()
@@ -114,10 +110,6 @@ def refresh(service):
         if service.effective_at:
             enqueue_after_commit("jobs.documents.render_service_certificate", service.id, queue="documents")
     return changed
-
-
-def can_open(service, user):
-    return bool(user.is_authenticated and (user.id == service.recipient_id or _is_court(service.case, user)))
 
 
 def mark_opened(service, actor):

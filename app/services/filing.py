@@ -8,9 +8,8 @@ FilingVersion snapshot, so the court reads a resubmission as a diff and nothing 
 """
 import base64
 import secrets
-from datetime import date, datetime, time, timedelta
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import force_locale, gettext as _
@@ -20,7 +19,7 @@ from app.extensions import db
 from app.models import Case, CaseParty, Court, User, utcnow
 from app.models.filing import (AcceptanceNotice, CorrectionItem, CorrectionRequest, DOC_ROLES, FilingAttachment,
                                FilingVersion, ITEM_KINDS)
-from app.services import storage
+from app.services import court_time, events, storage
 from app.services.auth import create_action_link, normalise_phone
 from app.services.case_numbers import next_case_number
 from app.services.errors import DeadlinePassed, DomainError, InvalidState, N_, NotAllowed
@@ -50,7 +49,12 @@ ROLE_SWAP = {"plaintiff": "applicant", "defendant": "respondent", "applicant": "
 DECIDED = ("accepted", "rejected", "withdrawn", "hearing", "mediated", "closed")
 
 
+# One title for the acceptance notice (受理案件通知书): its PDF heading, file name, event and dossier.
+ACCEPTANCE_NOTICE_TITLE = "受理案件通知书"
+
+
 # --------------------------------------------------------------------------- errors
+
 
 class FilingIncomplete(DomainError):
     message = N_("The filing is not complete yet.")
@@ -102,21 +106,8 @@ class InvalidAmount(DomainError):
 
 # --------------------------------------------------------------------------- helpers
 
-def tz():
-    return ZoneInfo(current_app.config["TIMEZONE"])
-
-
-def local_today(now=None):
-    return (now or utcnow()).astimezone(tz()).date()
-
-
-def end_of_day(day: date):
-    """24:00 of `day` in court time, as an aware datetime (a deadline is the whole last day)."""
-    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz())
-
-
 def new_filing_ref(year=None):
-    year = year or local_today().year
+    year = year or court_time.today().year
     while True:
         ref = f"LA{year}-" + base64.b32encode(secrets.token_bytes(5)).decode()[:6]
         if db.session.scalar(select(Case.id).where(Case.filing_ref == ref)) is None:
@@ -179,12 +170,6 @@ def _sms_filer(case, kind, msgid, **params):
     with force_locale("zh"):
         body = _(msgid, ref=case.number, url=link, **params)
     return send_sms(user.phone, body, kind=kind, user=user, case=case)
-
-
-def fmt_deadline(moment):
-    """'2026-11-25 24:00': a deadline said as the end of its last day."""
-    last_day = (moment.astimezone(tz()) - timedelta(seconds=1)).date()
-    return f"{last_day.isoformat()} 24:00"
 
 
 def own_role(kind):
@@ -499,11 +484,24 @@ def submit(case, actor, expect_revision=None):
     _transition(case, "submit", expect_revision)
     now = utcnow()
     case.submitted_at = now
-    case.registration_due_on = local_today(now) + timedelta(days=current_app.config["FILING_REGISTRATION_DAYS"])
+    case.registration_due_on = court_time.today(now) + timedelta(days=current_app.config["FILING_REGISTRATION_DAYS"])
     version = _new_version(case, actor)
     record_event(case, actor, "filing_submitted", version=version.number,
                  registration_due_on=case.registration_due_on.isoformat())
     return version
+
+
+def correction_targets(case):
+    """The checklist a clerk fills when asking for corrections (补正): every field, party and current
+    document, then the kinds of document that may be missing, as (target, kind, what, current value).
+    `target` ("field:title", "party:3", "attachment:7", "role:evidence") is what `request_correction`
+    reads back from each item."""
+    rows = [(f"field:{f}", "edit_field", f, str(getattr(case, f) or "")) for f in FIELDS[1:]]
+    rows += [(f"party:{p.id}", "edit_field", p.role, p.name) for p in case.parties]
+    rows += [(f"attachment:{a.id}", "replace_file", a.role, a.stored.original_name if a.stored else "")
+             for a in current_attachments(case)]
+    rows += [(f"role:{r}", "add_file", r, "") for r in ("evidence", "evidence_list", "id_document", "other")]
+    return rows
 
 
 def request_correction(case, actor, items, days, note="", expect_revision=None):
@@ -517,7 +515,7 @@ def request_correction(case, actor, items, days, note="", expect_revision=None):
         raise InvalidState()
     _transition(case, "request_correction", expect_revision)
     version = versions(case)[-1]
-    deadline = end_of_day(local_today() + timedelta(days=days))
+    deadline = court_time.end_of_day(court_time.today() + timedelta(days=days))
     req = CorrectionRequest(case_id=case.id, version_id=version.id, note=(note or "").strip(), deadline=deadline,
                             requested_by_id=actor.id)
     for n, item in enumerate(items, 1):
@@ -527,11 +525,10 @@ def request_correction(case, actor, items, days, note="", expect_revision=None):
     db.session.add(req)
     case.registration_due_on = None  # the clock stops until the corrections arrive
     db.session.flush()
-    record_event(case, actor, "correction_requested", request_id=req.id, deadline=deadline.isoformat(),
-                 items=[{"kind": i.kind, "target": i.target, "note": i.note} for i in req.items])
+    events.correction_requested(case, actor, req)
     _sms_filer(case, "filing_correction",
                N_("[MicroCourt] Filing %(ref)s needs %(n)s corrections by %(deadline)s. Details: %(url)s"),
-               n=len(req.items), deadline=fmt_deadline(deadline))
+               n=len(req.items), deadline=court_time.format_deadline(deadline))
     return req
 
 
@@ -575,7 +572,7 @@ def resubmit(case, actor, reply="", responses=None, expect_revision=None, now=No
     req.state, req.answered_at = "answered", now
     case.submitted_at = now
     # Art. 9: the registration period counts again from the day after the corrections arrive.
-    case.registration_due_on = local_today(now) + timedelta(days=current_app.config["FILING_REGISTRATION_DAYS"])
+    case.registration_due_on = court_time.today(now) + timedelta(days=current_app.config["FILING_REGISTRATION_DAYS"])
     version = _new_version(case, actor, reply=(reply or "").strip() or None)
     record_event(case, actor, "filing_resubmitted", version=version.number, request_id=req.id,
                  reply=version.reply, registration_due_on=case.registration_due_on.isoformat())
@@ -587,7 +584,7 @@ def accept(case, actor, expect_revision=None, judge=None):
     _must_review(case, actor)
     _transition(case, "accept", expect_revision)
     now = utcnow()
-    case.case_number = next_case_number(case.court, local_today(now).year, case.kind)
+    case.case_number = next_case_number(case.court, court_time.today(now).year, case.kind)
     case.accepted_at = case.decided_at = now
     case.decided_by_id = actor.id
     case.registration_due_on = None
@@ -779,7 +776,7 @@ def courts():
 # --------------------------------------------------------------------------- the acceptance notice
 
 def make_acceptance_notice(case_id, notify=True):
-    """Render the 受理通知书 with the court's seal, keep it in the dossier, SMS the filer. Runs once per case."""
+    """Render the 受理案件通知书 with the court's seal, keep it in the dossier, SMS the filer. Runs once per case."""
     from app.labels import KIND_LABELS
     from app.services.pdf import render_acceptance_notice
     case = db.session.get(Case, case_id)
@@ -797,12 +794,12 @@ def make_acceptance_notice(case_id, notify=True):
         "kind_label": kind_label, "accepted_at": case.accepted_at, "filer_name": "、".join(own) or case.filed_by.name,
         "judge_name": case.judge.name if case.judge else None, "verification_code": code,
         "verification_url": _url(f"/verify/{code}")})
-    stored = storage.save_bytes(pdf, name=f"受理通知书{case.case_number}.pdf", content_type="application/pdf",
+    stored = storage.save_bytes(pdf, name=f"{ACCEPTANCE_NOTICE_TITLE}{case.case_number}.pdf", content_type="application/pdf",
                                 case=case)
     notice = AcceptanceNotice(case_id=case.id, stored_file_id=stored.id, verification_code=code)
     db.session.add(notice)
     db.session.flush()
-    record_event(case, None, "document_issued", document="acceptance_notice", title="受理通知书",
+    record_event(case, None, "document_issued", document="acceptance_notice", title=ACCEPTANCE_NOTICE_TITLE,
                  stored_file_id=stored.id, sha256=stored.sha256, verification_code=code)
     user = case.filed_by
     if notify and user and user.phone:

@@ -2,12 +2,11 @@
 deadlines, extensions, evidence with exhibit numbers, consent and identity per stage, the conditions of
 an asynchronous trial (SPC Online Litigation Rules 2021, Art. 20 ¶2), and deadline reminders.
 
-Every change is a case event (see /tmp/events_schema.md: the transcript is built from them).
+Every change is a case event (constructors in `app/services/events.py`: the transcript is built from them).
 """
 import io
 import logging
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 from flask import current_app
 from flask_babel import force_locale, gettext as _
@@ -20,10 +19,9 @@ from app.models.hearing import (PURPOSES, TRIAL_STAGES, AsyncTrialConditions, De
                                 ExtensionRequest, Hearing, HearingItem, HearingParticipant, ItemAddressee, Message,
                                 ReminderSent)
 from app.services import consent as consent_service
-from app.services import storage
+from app.services import court_time, events, storage
 from app.services.auth import create_action_link
 from app.services.errors import DomainError, InvalidState, N_, NotAllowed
-from app.services.events import record_event
 from app.services.notifications import send_sms
 from app.services.queue import enqueue_after_commit
 
@@ -71,27 +69,6 @@ class AsyncTrialNotAllowed(InvalidState):
     message = N_("An asynchronous trial is not possible yet: not all conditions of Art. 20 ¶2 are met.")
 
 
-# --- time -----------------------------------------------------------------------------------
-
-def court_tz():
-    return ZoneInfo(current_app.config["TIMEZONE"])
-
-
-def deadline_at(day, hhmm="24:00"):
-    """A deadline given as a day and a time of day in the court's time zone; 24:00 is the day's end."""
-    hours, minutes = (int(x) for x in hhmm.split(":"))
-    base = datetime.combine(day, time(0, 0), tzinfo=court_tz())
-    return base + timedelta(hours=hours, minutes=minutes)
-
-
-def format_deadline(moment):
-    """An explicit moment in the court's time zone: the end of a day reads "2026-11-25 24:00"."""
-    local = moment.astimezone(court_tz())
-    if (local.hour, local.minute) == (0, 0):
-        return (local - timedelta(days=1)).strftime("%Y-%m-%d") + " 24:00"
-    return local.strftime("%Y-%m-%d %H:%M")
-
-
 # --- participants, consent, identity ----------------------------------------------------------
 
 def participant_for(hearing, user):
@@ -113,14 +90,13 @@ def _add_participant(hearing, actor, user, role, party=None):
     p = HearingParticipant(user=user, user_id=user.id, role=role, name=user.name, party=party)
     hearing.participants.append(p)
     db.session.flush()
-    record_event(hearing.case, actor, "participant_added", hearing_id=hearing.id, user_id=user.id,
-                 name=user.name, role=role)
+    events.participant_added(hearing.case, actor, hearing.id, user, role)
     return p
 
 
 def open_hearing(case, actor, *, purpose, mode="async", title="", parties=None, clerks=()):
     """Open a room for an accepted case; its parties (with accounts), their lawyers and clerks take part."""
-    if not (actor.is_staff and actor.role in ("judge", "clerk") and actor.court_id == case.court_id):
+    if not case.can_run(actor):
         raise NotAllowed()
     if case.state not in ("accepted", "hearing"):
         raise CaseNotAccepted()
@@ -132,14 +108,13 @@ def open_hearing(case, actor, *, purpose, mode="async", title="", parties=None, 
     hearing = Hearing(case=case, purpose=purpose, mode=mode, title=title.strip()[:200], opened_by_id=actor.id)
     db.session.add(hearing)
     db.session.flush()
-    record_event(case, actor, "hearing_opened", hearing_id=hearing.id, purpose=purpose, mode=mode,
-                 title=hearing.title)
+    events.hearing_opened(case, actor, hearing.id, purpose=purpose, mode=mode, title=hearing.title)
     judge = case.judge or (actor if actor.role == "judge" else None)
     if judge is not None:
         _add_participant(hearing, actor, judge, "judge")
     _add_participant(hearing, actor, actor, actor.role)
     for clerk in clerks:
-        if clerk.role == "clerk" and clerk.court_id == case.court_id:
+        if case.court.is_staff(clerk, roles=("clerk",)):
             _add_participant(hearing, actor, clerk, "clerk")
     chosen = case.parties if parties is None else parties
     for party in chosen:
@@ -182,24 +157,23 @@ def withdraw_consent(hearing, actor):
     return p.party
 
 
-def needs_admission(hearing, user):
+def needs_admission(hearing, user, session_row):
     """Parties and lawyers are face-checked again for each hearing (once per sign-in session)."""
     p = hearing.participant_for(user)
     if p is None or p.is_staff:
         return False
-    row = user.session_row
-    return row is None or p.verified_session_id != row.id
+    return session_row is None or p.verified_session_id != session_row.id
 
 
-def admit(hearing, user, method="face"):
-    """Record that a freshly face-checked person entered this hearing's room."""
+def admit(hearing, user, session_row, method="face"):
+    """Record that a freshly face-checked person (in sign-in session `session_row`) took part in this
+    hearing's room."""
     p = hearing.participant_for(user)
     if p is None:
         raise NotAllowed()
     p.verified_at, p.verified_method = utcnow(), method
-    p.verified_session_id = user.session_row.id if user.session_row else None
-    record_event(hearing.case, user, "identity_verified", hearing_id=hearing.id, user_id=user.id, name=user.name,
-                 method=method, distance=None)
+    p.verified_session_id = session_row.id if session_row else None
+    events.identity_verified(hearing.case, user, hearing.id, method=method)
     return p
 
 
@@ -228,7 +202,7 @@ def set_mode(hearing, actor, mode):
         raise AsyncTrialNotAllowed()
     if hearing.mode != mode:
         hearing.mode = mode
-        record_event(hearing.case, actor, "hearing_mode_changed", hearing_id=hearing.id, mode=mode)
+        events.hearing_mode_changed(hearing.case, actor, hearing.id, mode)
         _system(hearing, actor, "mode_" + mode)
     return hearing
 
@@ -331,8 +305,8 @@ def add_evidence(hearing, actor, file_storage=None, *, stored=None, message=None
                   kind=kind, trial_stage=stage)
     db.session.add(ev)
     db.session.flush()
-    record_event(case, actor, "evidence_added", hearing_id=hearing.id, evidence_id=ev.id, exhibit_no=ev.exhibit_no,
-                 exhibit=ev.label, file_name=stored.original_name, sha256=stored.sha256, author_name=actor.name)
+    events.evidence_added(case, actor, hearing.id, evidence_id=ev.id, exhibit_no=ev.exhibit_no, exhibit=ev.label,
+                          file_name=stored.original_name, sha256=stored.sha256)
     if stored.content_type.startswith("image/") and stored.content_type != "image/heic":
         enqueue_after_commit("jobs.hearings.make_thumbnail", ev.id, queue="media", job_id=f"thumb-{ev.id}")
     return ev
@@ -363,10 +337,9 @@ def post_message(hearing, actor, text, *, key=None, files=(), reply_to_id=None, 
     if not new:
         return msg
     evidence = [add_evidence(hearing, actor, f, message=msg) for f in files]
-    record_event(hearing.case, actor, "message_posted", hearing_id=hearing.id, message_id=msg.id,
-                 author_id=actor.id, author_name=actor.name, author_role=msg.author_role, text=text,
-                 reply_to_message_id=msg.reply_to_id, about_evidence_id=msg.about_evidence_id,
-                 evidence_ids=[e.id for e in evidence], exhibits=[e.label for e in evidence])
+    events.message_posted(hearing.case, actor, hearing.id, message_id=msg.id, role=msg.author_role, text=text,
+                          reply_to_message_id=msg.reply_to_id, about_evidence_id=msg.about_evidence_id,
+                          evidence=evidence)
     return msg
 
 
@@ -411,9 +384,9 @@ def post_item(hearing, actor, text, *, parties, deadline, key=None, now=None):
     db.session.add(item)
     db.session.flush()
     msg.item_id = item.id
-    record_event(hearing.case, actor, "item_posted", hearing_id=hearing.id, item_id=item.id, author_name=actor.name,
-                 text=text, addressees=[p.name for p in parties], deadline=deadline.isoformat())
-    case, due = hearing.case, format_deadline(deadline)
+    events.item_posted(hearing.case, actor, hearing.id, item_id=item.id, text=text,
+                       addressees=[p.name for p in parties], deadline=deadline)
+    case, due = hearing.case, court_time.format_deadline(deadline)
     for party in parties:
         for user in _people(party):
             _sms_item(item, user, lambda url: _(
@@ -443,15 +416,14 @@ def answer_item(item, actor, text, *, key=None, files=(), now=None):
     evidence = [add_evidence(hearing, actor, f, message=msg) for f in files]
     if addressee.answered_at is None:
         addressee.answered_at, addressee.answer_message_id, addressee.late = now, msg.id, late
-    record_event(hearing.case, actor, "item_answered", hearing_id=hearing.id, item_id=item.id, message_id=msg.id,
-                 author_name=actor.name, text=text, late=late, party_name=addressee.party.name,
-                 evidence_ids=[e.id for e in evidence], exhibits=[e.label for e in evidence])
+    events.item_answered(hearing.case, actor, hearing.id, item_id=item.id, message_id=msg.id, text=text, late=late,
+                         party_name=addressee.party.name, evidence=evidence)
     return msg
 
 
 def _notify_deadline(item, actor, new_deadline):
     """Every change of a deadline notifies everyone it concerns."""
-    case, due = item.hearing.case, format_deadline(new_deadline)
+    case, due = item.hearing.case, court_time.format_deadline(new_deadline)
     for a in item.addressees:
         for user in _people(a.party):
             _sms_item(item, user, lambda url: _(
@@ -471,8 +443,8 @@ def extend_deadline(item, actor, new_deadline, reason="", now=None):
     db.session.add(DeadlineChange(item_id=item.id, old_deadline=old, new_deadline=new_deadline,
                                   reason=(reason or "").strip()[:2000], actor_id=actor.id))
     item.deadline = new_deadline
-    record_event(hearing.case, actor, "deadline_extended", hearing_id=hearing.id, item_id=item.id,
-                 old_deadline=old.isoformat(), new_deadline=new_deadline.isoformat(), reason=(reason or "").strip())
+    events.deadline_extended(hearing.case, actor, hearing.id, item_id=item.id, old_deadline=old,
+                             new_deadline=new_deadline, reason=reason)
     _system(hearing, actor, "deadline_extended", item_id=item.id, old=old.isoformat(), new=new_deadline.isoformat())
     _notify_deadline(item, actor, new_deadline)
     return item
@@ -491,8 +463,7 @@ def request_extension(item, actor, reason):
     req = ExtensionRequest(item=item, party_id=addressee.party_id, requested_by_id=actor.id, reason=reason)
     db.session.add(req)
     db.session.flush()
-    record_event(hearing.case, actor, "extension_requested", hearing_id=hearing.id, item_id=item.id,
-                 author_name=actor.name, reason=reason)
+    events.extension_requested(hearing.case, actor, hearing.id, item_id=item.id, reason=reason)
     _system(hearing, actor, "extension_requested", item_id=item.id, request_id=req.id, reason=reason)
     return req
 
@@ -512,10 +483,9 @@ def decide_extension(req, actor, grant, new_deadline=None, now=None):
         return req
     req.state = "refused"
     hearing = item.hearing
-    record_event(hearing.case, actor, "extension_refused", hearing_id=hearing.id, item_id=item.id,
-                 author_name=actor.name, reason=req.reason)
+    events.extension_refused(hearing.case, actor, hearing.id, item_id=item.id, reason=req.reason)
     _system(hearing, actor, "extension_refused", item_id=item.id, request_id=req.id)
-    case, due = hearing.case, format_deadline(item.deadline)
+    case, due = hearing.case, court_time.format_deadline(item.deadline)
     _sms_item(item, req.requested_by, lambda url: _(
         "[MicroCourt] Case %(number)s: more time for item %(item)s was refused; the deadline stays %(due)s. "
         "Open: %(url)s", number=case.number, item=item.id, due=due, url=url), "hearing_deadline")
@@ -527,7 +497,7 @@ def close_item(item, actor):
     if not item.is_open:
         return item
     item.state, item.closed_at = "closed", utcnow()
-    record_event(item.hearing.case, actor, "item_closed", hearing_id=item.hearing_id, item_id=item.id)
+    events.item_closed(item.hearing.case, actor, item.hearing_id, item.id)
     _system(item.hearing, actor, "item_closed", item_id=item.id)
     return item
 
@@ -539,7 +509,7 @@ def close_hearing(hearing, actor):
         return hearing
     _system(hearing, actor, "hearing_closed")
     hearing.state, hearing.closed_at = "closed", utcnow()
-    record_event(hearing.case, actor, "hearing_closed", hearing_id=hearing.id)
+    events.hearing_closed(hearing.case, actor, hearing.id)
     enqueue_after_commit("jobs.documents.render_transcript_draft", hearing.id, queue="documents")
     return hearing
 
@@ -556,7 +526,9 @@ def _trial(hearing):
 
 
 def trial_conditions(hearing):
-    return _trial(hearing)
+    """The recorded conditions, or an unsaved blank row to show (reading never writes)."""
+    row = db.session.scalar(select(AsyncTrialConditions).where(AsyncTrialConditions.hearing_id == hearing.id))
+    return row if row is not None else AsyncTrialConditions(hearing_id=hearing.id)
 
 
 def record_procedure(hearing, actor, procedure):
@@ -565,7 +537,7 @@ def record_procedure(hearing, actor, procedure):
         raise DomainError()
     row = _trial(hearing)
     row.procedure = procedure
-    record_event(hearing.case, actor, "async_trial_procedure", hearing_id=hearing.id, procedure=procedure)
+    events.async_trial_procedure(hearing.case, actor, hearing.id, procedure)
     return row
 
 
@@ -577,8 +549,7 @@ def apply_async_trial(hearing, actor, text):
     text = _check_text(text, required=True)
     row = _trial(hearing)
     row.applicant_party_id, row.application_text, row.applied_at = p.party_id, text, utcnow()
-    record_event(hearing.case, actor, "async_trial_applied", hearing_id=hearing.id, party_name=p.party.name,
-                 text=text)
+    events.async_trial_applied(hearing.case, actor, hearing.id, party_name=p.party.name, text=text)
     consent_service.record_consent(hearing.case, p.party, "async_trial", True, actor)
     return row
 
@@ -595,7 +566,7 @@ def confirm_facts_undisputed(hearing, actor):
     _require_run(hearing, actor)
     row = _trial(hearing)
     row.facts_confirmed_by_id, row.facts_confirmed_at = actor.id, utcnow()
-    record_event(hearing.case, actor, "async_trial_facts_confirmed", hearing_id=hearing.id)
+    events.async_trial_facts_confirmed(hearing.case, actor, hearing.id)
     return row
 
 
@@ -615,7 +586,7 @@ def _trial_parties(hearing):
 
 def async_trial_missing(hearing):
     """The conditions not met yet, as English msgids (empty when an asynchronous trial may start)."""
-    row = _trial(hearing)
+    row = trial_conditions(hearing)
     missing = []
     if row.procedure not in ("small_claims", "simplified"):
         missing.append(N_("the case must be in the small-claims or simplified procedure"))
@@ -637,7 +608,7 @@ def enable_async_trial(hearing, actor):
         raise AsyncTrialNotAllowed()
     row = _trial(hearing)
     row.enabled_at, row.enabled_by_id = utcnow(), actor.id
-    record_event(hearing.case, actor, "async_trial_enabled", hearing_id=hearing.id, procedure=row.procedure)
+    events.async_trial_enabled(hearing.case, actor, hearing.id, row.procedure)
     hearing.mode = "async"
     _system(hearing, actor, "async_trial_enabled")
     return row
@@ -651,9 +622,8 @@ def submit_video_statement(hearing, actor, stage, file_storage):
         raise NotAllowed()
     msg, _new = _insert_message(hearing, actor, None, kind="text", text="")
     ev = add_evidence(hearing, actor, file_storage, message=msg, kind="video_statement", stage=stage)
-    record_event(hearing.case, actor, "message_posted", hearing_id=hearing.id, message_id=msg.id, author_id=actor.id,
-                 author_name=actor.name, author_role=msg.author_role, text="", reply_to_message_id=None,
-                 evidence_ids=[ev.id], exhibits=[ev.label], trial_stage=stage)
+    events.message_posted(hearing.case, actor, hearing.id, message_id=msg.id, role=msg.author_role, text="",
+                          evidence=[ev], trial_stage=stage)
     return ev
 
 
@@ -760,7 +730,7 @@ def send_due_reminders(now=None):
         waiting = [a for a in item.addressees if a.answered_at is None]
         if not waiting:
             continue
-        case, due = item.hearing.case, format_deadline(item.deadline)
+        case, due = item.hearing.case, court_time.format_deadline(item.deadline)
         if item.deadline > now:
             due_thresholds = [h for h in hours if item.deadline - timedelta(hours=h) <= now]
             for a in waiting:
@@ -780,7 +750,7 @@ def send_due_reminders(now=None):
             continue
         names = [a.party.name for a in waiting]
         _system(item.hearing, None, "item_overdue", item_id=item.id, parties=names)
-        record_event(case, None, "item_overdue", hearing_id=item.hearing_id, item_id=item.id, parties=names)
+        events.item_overdue(case, item.hearing_id, item.id, names)
         if judge.phone:
             with force_locale("zh"):
                 body = _("[MicroCourt] Case %(number)s: item %(item)s passed its deadline without an answer from "

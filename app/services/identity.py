@@ -8,10 +8,9 @@ import logging
 import math
 import secrets
 from datetime import timedelta
-from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import false, func, or_, select, union
+from sqlalchemy import false, func, or_, select
 
 from app.extensions import db
 from app.models import Case, CaseParty, ClerkReview, FaceCheck, FaceReference, User, utcnow
@@ -81,19 +80,6 @@ def _cfg(name):
 
 # --- who may act for whom -------------------------------------------------------------------
 
-def court_people(court_id):
-    """Ids of the people in a court's cases: filers, parties and their lawyers, and the people
-    invited or named as a party who have not joined yet (their account carries the party's
-    mobile number)."""
-    return union(
-        select(Case.filed_by_id).where(Case.court_id == court_id),
-        select(CaseParty.user_id).join(Case).where(Case.court_id == court_id, CaseParty.user_id.is_not(None)),
-        select(CaseParty.lawyer_id).join(Case).where(Case.court_id == court_id, CaseParty.lawyer_id.is_not(None)),
-        select(User.id).join(CaseParty, CaseParty.phone == User.phone).join(Case, Case.id == CaseParty.case_id)
-        .where(Case.court_id == court_id, CaseParty.user_id.is_(None), User.phone.is_not(None)),
-    )
-
-
 def named_parties(user, court_id=None):
     """The parties this person is, or is invited to be: linked to their account, or not yet
     linked but carrying their mobile number. Newest case first."""
@@ -124,11 +110,10 @@ def person_cases(user, court_id):
 
 
 def can_manage_identity(staff, user):
-    """Court staff act on the identity of people in their own court's cases only (invited people
-    included)."""
-    if staff is None or not staff.is_staff or not staff.court_id or user is None or user.is_staff:
+    """Court staff act on the identity of people in their own court's cases only."""
+    if staff is None or not staff.is_staff or staff.court is None or user is None or user.is_staff:
         return False
-    return user.id in db.session.scalars(court_people(staff.court_id)).all()
+    return staff.court.is_staff(staff) and staff.court.has_person(user.id)
 
 
 # --- references -----------------------------------------------------------------------------
@@ -576,7 +561,7 @@ def reviews_for(staff):
     """Open "review needed" entries about people in the staff member's court's cases."""
     if not staff.is_staff or not staff.court_id:
         return []
-    people = court_people(staff.court_id).subquery()
+    people = staff.court.people().subquery()
     return db.session.scalars(select(ClerkReview).where(
         ClerkReview.status == "open",
         or_(ClerkReview.user_id.in_(select(people.c[0])),
@@ -624,23 +609,7 @@ def dismiss_review(review, clerk, note=None):
     return review
 
 
-# --- demo and housekeeping ------------------------------------------------------------------
-
-def enroll_demo_faces(faces_dir, prefixes):
-    """Give each demo user (by phone) `<prefix>_1.jpg` as an active reference. Idempotent."""
-    done = 0
-    for phone, prefix in prefixes.items():
-        user = db.session.scalar(select(User).where(User.phone == phone))
-        path = Path(faces_dir) / f"{prefix}_1.jpg"
-        if user is None or active_reference(user) is not None:
-            continue
-        if not path.is_file():
-            audit.warning("demo face %s missing", path)
-            continue
-        enroll_reference(user, path.read_bytes(), "court_enrolment", None, note="demo")
-        done += 1
-    return done
-
+# --- housekeeping ---------------------------------------------------------------------
 
 def purge_expired_reference_images(now=None):
     """Delete reference and ID card photos past the retention time (never those awaiting a clerk)."""

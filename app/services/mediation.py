@@ -32,17 +32,8 @@ class BadTerms(DomainError):
     message = N_("Check the terms: an amount, who pays and who is paid are needed.")
 
 
-def _is_judge(case, actor):
-    return bool(actor.is_staff and actor.role in ("judge", "clerk") and actor.court_id == case.court_id)
-
-
-def can_draft(case, user):
-    return bool(user.is_authenticated) and _is_judge(case, user)
-
-
 def _bump(case):
-    if hasattr(case, "revision"):  # the filing module refuses stale forms by this counter
-        case.revision = (case.revision or 0) + 1
+    case.revision = (case.revision or 0) + 1  # stale filing forms are refused by this counter
 
 
 def terms_list(case, terms):
@@ -77,7 +68,7 @@ def terms_hash(agreement, version):
 
 def draft_terms(case, actor, *, amount, payer, payee, schedule="", other="", hearing_id=None, notify=True):
     """Draft (or redraft) the terms. A redraft is a new version: earlier signatures do not carry over."""
-    if not _is_judge(case, actor):
+    if not case.can_run(actor):
         raise NotAllowed()
     if case.state not in OPEN_STATES:
         raise InvalidState()
@@ -121,7 +112,7 @@ def _notify(agreement):
 
 
 def party_of(agreement, user):
-    return agreement.case.party_for(user) if user.is_authenticated and not user.is_staff else None
+    return agreement.case.party_for(user)
 
 
 def signed_parties(agreement, version):
@@ -185,8 +176,8 @@ def render_signed(agreement_id):
 
 def confirm_paid(case, actor, note=""):
     """The payee (or the judge on their word) confirms the money arrived (已履行)."""
-    party = case.party_for(actor) if not actor.is_staff else None
-    if party is None and not _is_judge(case, actor):
+    party = case.party_for(actor)
+    if party is None and not case.can_run(actor):
         raise NotAllowed()
     agreement = db.session.scalar(select(MediationAgreement).where(MediationAgreement.case_id == case.id)
                                   .order_by(MediationAgreement.id.desc()).limit(1))
@@ -210,7 +201,7 @@ def request_withdrawal(case, actor, reason=""):
 
 def grant_withdrawal(case, actor):
     """The judge allows the withdrawal (准予撤诉): the case ends as withdrawn."""
-    if not _is_judge(case, actor):
+    if not case.can_run(actor):
         raise NotAllowed()
     if case.state not in OPEN_STATES or not withdrawal_pending(case):
         raise InvalidState()

@@ -16,7 +16,7 @@ No Flask request, database or clock access happens here: the same input always
 yields byte-identical PDFs (``invariant=1``; the PDF creation date comes from the
 input data).  User-supplied text is always escaped and never interpreted as
 ReportLab paragraph markup.  Naive datetimes are taken to be UTC; everything is
-displayed in Asia/Shanghai time.
+displayed in court time (`app.services.court_time`).
 """
 from __future__ import annotations
 
@@ -44,6 +44,8 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (BaseDocTemplate, Flowable, Frame, Image, KeepTogether,
                                 PageTemplate, Paragraph, Spacer, Table, TableStyle)
+
+from app.services import court_time
 
 __all__ = [
     "FontMissing", "find_cjk_font", "register_fonts", "preload", "make_seal_png",
@@ -222,30 +224,19 @@ def _cached_seal(court_name: str) -> bytes:
 _MARGIN_X, _MARGIN_TOP, _MARGIN_BOTTOM = 25 * mm, 22 * mm, 22 * mm
 _FRAME_W = A4[0] - 2 * _MARGIN_X
 
-try:
-    from zoneinfo import ZoneInfo
-    SHANGHAI: _dt.tzinfo = ZoneInfo("Asia/Shanghai")
-except Exception:  # no tz database: China has had no DST since 1991
-    SHANGHAI = _dt.timezone(_dt.timedelta(hours=8), "CST")
-
 _CTRL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _local(t: _dt.datetime) -> _dt.datetime:
-    if t.tzinfo is None:
-        t = t.replace(tzinfo=_dt.timezone.utc)
-    return t.astimezone(SHANGHAI)
+    return court_time.local(t)
 
 
 def _date_cn(t) -> str:
-    if not t:
-        return ""
-    t = _local(t)
-    return f"{t.year}年{t.month}月{t.day}日"
+    return court_time.format_date_cn(t)
 
 
 def _dt_str(t) -> str:
-    return _local(t).strftime("%Y-%m-%d %H:%M:%S") if t else "—"
+    return court_time.format_moment(t, "%Y-%m-%d %H:%M:%S") if t else "—"
 
 
 def _esc(text) -> str:

@@ -2,7 +2,7 @@
 
 `save_upload()` reads at most the size limit, sniffs the real type from the bytes (the name and
 the browser's Content-Type are not trusted), stores the original bytes, and records their SHA-256.
-Files are only ever served as attachments (`send_stored()`), never inline.
+Files are only ever served as attachments (`app.blueprints.send_stored()`), never inline.
 """
 import hashlib
 import os
@@ -10,7 +10,7 @@ import secrets
 import unicodedata
 from pathlib import Path
 
-from flask import current_app, send_file
+from flask import current_app
 
 from app.extensions import db
 from app.models.document import StoredFile
@@ -195,15 +195,6 @@ def file_sha256(stored, chunk=1024 * 1024):
         for block in iter(lambda: fh.read(chunk), b""):
             h.update(block)
     return h.hexdigest()
-
-
-def send_stored(stored):
-    """Always an attachment, with nosniff (set globally) and a sandboxing CSP."""
-    resp = send_file(path_of(stored), mimetype=stored.content_type, as_attachment=True,
-                     download_name=stored.original_name, conditional=True, max_age=0)
-    resp.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    resp.headers["Cache-Control"] = "private, no-store"
-    return resp
 
 
 def _labels(types):

@@ -17,7 +17,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Case, CaseEvent, Transcript, TranscriptConfirmation, TranscriptVersion, User
-from app.services import pdf, signatures, storage
+from app.models.court import HEARING_STAFF
+from app.services import court_time, pdf, signatures, storage
 from app.services.auth import create_action_link
 from app.services.errors import DomainError, InvalidState, N_, NotAllowed
 from app.services.events import record_event
@@ -29,7 +30,7 @@ PURPOSE_LABELS = {"evidence_exchange": "证据交换", "talk": "谈话", "mediat
 ROLE_LABELS = {"judge": "审判员", "clerk": "书记员", "plaintiff": "原告", "defendant": "被告", "applicant": "申请人",
                "respondent": "被申请人", "third_party": "第三人", "lawyer": "代理人"}
 VERIFY_LABELS = {"face": "人脸识别核验", "clerk": "书记员核验", "demo": "演示账户"}
-STAFF_ROLES = ("judge", "clerk")
+STAFF_ROLES = HEARING_STAFF  # court staff in a hearing record: they do not sign the transcript
 
 
 class HearingNotFound(DomainError):
@@ -96,11 +97,7 @@ def _deadline_text(value):
     t = _parse_time(value)
     if t is None:
         return ""
-    local = pdf._local(t)
-    if (local.hour, local.minute, local.second) == (0, 0, 0):  # midnight is the end of the previous day
-        local -= dt.timedelta(days=1)
-        return f"截止 {local:%Y-%m-%d} 24:00"
-    return f"截止 {local:%Y-%m-%d %H:%M}"
+    return f"截止 {court_time.format_deadline(t)}"
 
 
 def build(case, hearing_id, events=None):
@@ -123,7 +120,7 @@ def build(case, hearing_id, events=None):
             label = VERIFY_LABELS.get(d.get("method"), d.get("method") or "")
             if d.get("method") == "face" and d.get("distance") is not None:
                 label += f"（差异度 {float(d['distance']):.2f}）"
-            verified[d.get("user_id")] = f"{label} {pdf._dt_str(at)}"
+            verified[d.get("user_id")] = f"{label} {court_time.format_moment(at, '%Y-%m-%d %H:%M:%S')}"
         elif k == "message_posted":
             text = d.get("text", "")
             if d.get("exhibits"):
@@ -365,7 +362,7 @@ def object_to(transcript, actor, confirmed_hash, comment):
 
 def add_addendum(transcript, actor, text):
     """The judge's correction after an objection: an event, then a new draft for everyone to confirm."""
-    if not (actor.is_staff and actor.role in STAFF_ROLES and actor.court_id == transcript.case.court_id):
+    if not transcript.can_amend(actor):
         raise NotAllowed()
     if transcript.state in ("signed", "final"):
         raise TranscriptFinal()
@@ -387,7 +384,4 @@ def render_for_case(case, hearing_id=None):
     data, _digest = document_data(case, build(case, hearing_id))
     return pdf.render_transcript(data)
 
-
-def can_amend(transcript, user):
-    return bool(user.is_authenticated and user.role in STAFF_ROLES and user.court_id == transcript.case.court_id)
 

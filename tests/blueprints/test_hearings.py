@@ -55,7 +55,7 @@ def test_every_hearing_route_is_404_for_people_outside_the_case(app, client, aut
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
                 resp = client.open(url, method=method, data={"csrf_token": client.csrf_token(), "text": "x"})
                 assert resp.status_code == 404, (method, url, resp.status_code)
-    assert any("hearing access refused" in rec.message for rec in caplog.records)
+    assert any("access refused" in rec.message for rec in caplog.records)
     assert db.session.query(Message).count() == 3  # nothing was posted
 
 
@@ -93,6 +93,9 @@ def test_first_entry_asks_consent_then_face_check(app, client, auth, db, make_us
     auth.login(r.defendant, face=True)
     assert client.get(url).status_code == 200
     from app.models import CaseEvent
+    # GET never writes: the admission is recorded with the person's first act in the room.
+    assert db.session.scalar(select(CaseEvent).where(CaseEvent.kind == "identity_verified")) is None
+    assert client.post(f"{url}/messages", data={"text": "到庭", "key": "k-admit"}).status_code == 302
     ev = db.session.scalar(select(CaseEvent).where(CaseEvent.kind == "identity_verified"))
     assert ev.data["hearing_id"] == r.hearing.id and ev.data["user_id"] == r.defendant.id
 

@@ -324,6 +324,9 @@ def test_hearing_entry_after_a_clerks_verification_is_recorded_as_the_clerks(cli
     identity.clerk_verify(r.defendant, clerk, "seen at the counter with the ID card")
     db.session.commit()
     auth.login(r.defendant, face=False)
-    assert client.get(f"/cases/{r.case.id}/hearings/{r.hearing.id}").status_code == 200
+    url = f"/cases/{r.case.id}/hearings/{r.hearing.id}"
+    assert client.get(url).status_code == 200
+    # GET never writes: the admission is recorded with the person's first act in the room.
+    assert client.post(f"{url}/messages", data={"text": "到庭", "key": "k-clerk"}).status_code == 302
     ev = db.session.scalar(select(CaseEvent).where(CaseEvent.kind == "identity_verified"))
     assert ev.data["method"] == "clerk"

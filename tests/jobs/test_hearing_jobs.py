@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from app.models import SmsMessage, utcnow
 from app.models.hearing import Evidence, Message, ReminderSent
+from app.services import court_time
 from app.services import hearings as svc
 from tests.conftest import wait_for
 from tests.services.test_hearings import build_room, png_bytes, upload
@@ -42,7 +43,7 @@ def test_exactly_one_reminder_per_item_per_threshold_even_when_run_twice(app, db
     db.session.commit()
     reminders = _sms(db, "hearing_reminder")
     assert sorted(m.phone for m in reminders[:2]) == sorted([r.plaintiff.phone, r.defendant.phone])
-    assert reminders[-1].phone == r.plaintiff.phone and svc.format_deadline(d) in reminders[-1].body
+    assert reminders[-1].phone == r.plaintiff.phone and court_time.format_deadline(d) in reminders[-1].body
     thresholds = sorted(db.session.scalars(select(ReminderSent.threshold)))
     assert thresholds == ["24h", "24h", "2h"]
 

@@ -6,7 +6,7 @@ import subprocess
 import pytest
 from PIL import Image, ImageDraw
 
-from app.services.events import record_event
+from app.services import events
 
 
 def drawn_png(size=(300, 120), ink=True):
@@ -50,21 +50,15 @@ def face_session(user, fresh=True):
 def record_hearing(case, judge, people, hearing_id=7, messages=(), close=True, purpose="evidence_exchange"):
     """Record a hearing as the hearing room does: opened, participants, verification, messages, closed.
     `people` is [(user, role)], `messages` is [(user, role, text)]."""
-    record_event(case, judge, "hearing_opened", hearing_id=hearing_id, purpose=purpose, mode="async",
-                 title="证据交换")
-    record_event(case, judge, "participant_added", hearing_id=hearing_id, user_id=judge.id, name=judge.name,
-                 role="judge")
+    events.hearing_opened(case, judge, hearing_id, purpose=purpose, mode="async", title="证据交换")
+    events.participant_added(case, judge, hearing_id, judge, "judge")
     for user, role in people:
-        record_event(case, judge, "participant_added", hearing_id=hearing_id, user_id=user.id, name=user.name,
-                     role=role)
-        record_event(case, user, "identity_verified", hearing_id=hearing_id, user_id=user.id, name=user.name,
-                     method="face", distance=0.41)
+        events.participant_added(case, judge, hearing_id, user, role)
+        events.identity_verified(case, user, hearing_id, method="face", distance=0.41)
     for i, (user, role, text) in enumerate(messages, 1):
-        record_event(case, user, "message_posted", hearing_id=hearing_id, message_id=i, author_id=user.id,
-                     author_name=user.name, author_role=role, text=text, reply_to_message_id=None,
-                     evidence_ids=[], exhibits=[])
+        events.message_posted(case, user, hearing_id, message_id=i, role=role, text=text)
     if close:
-        record_event(case, judge, "hearing_closed", hearing_id=hearing_id)
+        events.hearing_closed(case, judge, hearing_id)
 
 
 def pdftotext(data, tmp_path):

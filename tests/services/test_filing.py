@@ -8,6 +8,7 @@ from werkzeug.datastructures import FileStorage
 
 from app.models import Case, CaseEvent, SmsMessage, StoredFile
 from app.models.filing import AcceptanceNotice, CorrectionRequest, FilingAttachment, FilingVersion
+from app.services import court_time
 from app.services import filing
 from app.services.errors import DeadlinePassed, InvalidState, NotAllowed
 from app.services.id_numbers import check_char, is_valid
@@ -224,9 +225,9 @@ def test_correction_resubmit_keeps_history_and_diffs(db, world):
     db.session.commit()
     assert [i.position for i in req.items] == [1, 2, 3]
     assert case.registration_due_on is None
-    deadline_local = req.deadline.astimezone(filing.tz())
+    deadline_local = req.deadline.astimezone(court_time.tz())
     assert (deadline_local.hour, deadline_local.minute) == (0, 0)
-    assert deadline_local.date() == filing.local_today() + timedelta(days=4)
+    assert deadline_local.date() == court_time.today() + timedelta(days=4)
     sms = db.session.scalars(select(SmsMessage).where(SmsMessage.phone == filer.phone)).all()
     assert len(sms) == 1 and "3" in sms[0].body and "24:00" in sms[0].body
 
@@ -242,7 +243,7 @@ def test_correction_resubmit_keeps_history_and_diffs(db, world):
     db.session.commit()
 
     assert case.state == "resubmitted" and version.number == 2 and version.reply == "已按要求补正"
-    assert case.registration_due_on == filing.local_today() + timedelta(days=7)
+    assert case.registration_due_on == court_time.today() + timedelta(days=7)
     assert req.state == "answered"
     v1, v2 = filing.versions(case)
     changes = filing.diff(v1.snapshot, v2.snapshot)
@@ -310,7 +311,7 @@ def test_clerk_uploads_what_came_by_post_for_the_party(db, world):
 def test_accept_numbers_the_case_makes_one_notice_and_invites_defendant(db, world):
     court, clerk, filer = world
     case = case_in(db, "accepted", court, clerk, filer)  # jobs run inline after the commit
-    year = filing.local_today().year
+    year = court_time.today().year
     assert case.case_number == f"({year})沪0117民初1号"
     notices = db.session.scalars(select(AcceptanceNotice)).all()
     assert len(notices) == 1

@@ -9,6 +9,7 @@ from werkzeug.datastructures import FileStorage
 
 from app.models import CaseEvent, SmsMessage, utcnow
 from app.models.hearing import DeadlineChange, Evidence, Message
+from app.services import court_time
 from app.services import consent as consent_service
 from app.services import hearings as svc
 from app.services.errors import InvalidState, NotAllowed
@@ -163,7 +164,7 @@ def test_item_state_machine_answer_late_close(db, room):
     assert item.state == "open" and item.message_id is not None
     # The SMS opens exactly that item, through a one-time link.
     sms = db.session.scalars(select(SmsMessage).where(SmsMessage.phone == room.defendant.phone)).all()
-    assert len(sms) == 1 and "/l/" in sms[0].body and svc.format_deadline(deadline) in sms[0].body
+    assert len(sms) == 1 and "/l/" in sms[0].body and court_time.format_deadline(deadline) in sms[0].body
     from app.models import ActionLink
     link = db.session.scalar(select(ActionLink).where(ActionLink.user_id == room.defendant.id))
     assert link.target == f"/cases/{room.case.id}/hearings/{room.hearing.id}/items/{item.id}"
@@ -202,7 +203,7 @@ def test_extension_granted_keeps_old_deadline_and_notifies_everyone_concerned(db
     db.session.commit()
     before = db.session.query(SmsMessage).count()
     req = svc.request_extension(item, room.defendant, "单据在外地，需要时间")
-    d2 = svc.deadline_at(date.today() + timedelta(days=7))
+    d2 = court_time.deadline_at(date.today() + timedelta(days=7))
     svc.decide_extension(req, room.judge, True, d2)
     db.session.commit()
     assert item.deadline == d2 and req.state == "granted"
@@ -227,10 +228,10 @@ def test_extension_refused_is_recorded_and_the_requester_told(db, room):
 
 def test_deadline_is_shown_as_an_explicit_moment(app):
     with app.app_context():
-        end_of_day = svc.deadline_at(date(2026, 11, 25), "24:00")
+        end_of_day = court_time.deadline_at(date(2026, 11, 25), "24:00")
         assert end_of_day.utcoffset() is not None
-        assert svc.format_deadline(end_of_day) == "2026-11-25 24:00"
-        assert svc.format_deadline(svc.deadline_at(date(2026, 11, 25), "18:00")) == "2026-11-25 18:00"
+        assert court_time.format_deadline(end_of_day) == "2026-11-25 24:00"
+        assert court_time.format_deadline(court_time.deadline_at(date(2026, 11, 25), "18:00")) == "2026-11-25 18:00"
 
 
 def test_evidence_gets_exhibit_numbers_per_case_and_keeps_original_hash(db, room):

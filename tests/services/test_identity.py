@@ -4,6 +4,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from app.demo.faces import enroll_demo_faces
 from app.models import ClerkReview, FaceCheck, FaceReference, StoredFile, utcnow
 from app.services import faces, identity, storage
 from app.services.auth import start_session
@@ -242,8 +243,8 @@ def test_demo_faces_are_enrolled_once(db, make_user, tmp_path):
     a = make_user("litigant", phone="13800000001")
     make_user("litigant", phone="13800000002")
     mapping = {"13800000001": "obama", "13800000002": "nobody", "13800000099": "biden"}
-    assert identity.enroll_demo_faces(str(FACES_DIR), mapping) == 1
-    assert identity.enroll_demo_faces(str(FACES_DIR), mapping) == 0
+    assert enroll_demo_faces(str(FACES_DIR), mapping) == 1
+    assert enroll_demo_faces(str(FACES_DIR), mapping) == 0
     refs = db.session.scalars(select(FaceReference).where(FaceReference.user_id == a.id)).all()
     assert [(r.status, r.source, r.image_id) for r in refs] == [("active", "court_enrolment", None)]
 

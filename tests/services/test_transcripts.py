@@ -1,10 +1,12 @@
 """Transcripts built from the hearing's events: content, idempotence, confirm/object/addendum, signing."""
+from datetime import datetime, timezone
+
 import pytest
 from sqlalchemy import func, select
 
 from app.models import CaseEvent, SmsMessage, StoredFile, Transcript, TranscriptVersion
 from app.services import signatures, storage, transcripts
-from app.services.events import record_event
+from app.services import events
 from tests.services.documents_helpers import drawn_png, face_session, pdftotext, record_hearing
 
 MESSAGES = ["被告于2026年3月收货后至今未付款。", "货物存在质量问题，我方已书面提出异议。"]
@@ -187,15 +189,12 @@ def test_signed_copy_keeps_the_signature_version_used(db, hearing):
 
 def test_transcript_entries_follow_event_kinds(db, hearing):
     case, judge, p = hearing["case"], hearing["judge"], hearing["plaintiff"]
-    record_event(case, judge, "item_posted", hearing_id=7, item_id=1, author_name=judge.name, text="请提交合同原件。",
-                 addressees=[p.name], deadline="2026-11-25T16:00:00Z")
-    record_event(case, p, "evidence_added", hearing_id=7, evidence_id=1, exhibit_no=3, exhibit="证据3",
-                 file_name="合同.pdf", sha256="ab" * 32, author_name=p.name)
-    record_event(case, p, "item_answered", hearing_id=7, item_id=1, message_id=3, author_name=p.name, text="已提交。",
-                 late=False)
-    record_event(case, judge, "message_posted", hearing_id=99, message_id=5, author_id=judge.id,
-                 author_name=judge.name, author_role="judge", text="另一场庭审", reply_to_message_id=None,
-                 evidence_ids=[], exhibits=[])
+    events.item_posted(case, judge, 7, item_id=1, text="请提交合同原件。", addressees=[p.name],
+                       deadline=datetime(2026, 11, 25, 16, 0, tzinfo=timezone.utc))
+    events.evidence_added(case, p, 7, evidence_id=1, exhibit_no=3, exhibit="证据3", file_name="合同.pdf",
+                          sha256="ab" * 32)
+    events.item_answered(case, p, 7, item_id=1, message_id=3, text="已提交。", late=False)
+    events.message_posted(case, judge, 99, message_id=5, role="judge", text="另一场庭审")
     entries = transcripts.build(case, 7)["entries"]
     kinds = [e["kind"] for e in entries]
     assert kinds == ["message", "message", "item", "evidence", "answer"]

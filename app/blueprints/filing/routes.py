@@ -6,6 +6,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from app.blueprints import flash_refusal, load_or_404, refusals, send_stored
 from app.blueprints.filing.forms import (AttachmentForm, DetailsForm, JoinForm, PartyForm, ResubmitForm,
                                          RevisionForm, StartForm)
 from app.blueprints.identity.gate import face_check_redirect, face_check_required, needs_face_check
@@ -16,7 +17,7 @@ from app.models import Case, CaseEvent, CaseParty
 from app.models.filing import FilingAttachment
 from app.services import filing as svc
 from app.services.errors import DomainError
-from app.services.storage import UploadRefused, send_stored
+from app.services.storage import UploadRefused
 
 bp = Blueprint("filing", __name__)
 audit = logging.getLogger("microcourt.audit")
@@ -40,38 +41,13 @@ def event_label(kind):
     return EVENT_LABELS.get(kind, kind)
 
 
-@bp.app_template_filter("deadline_at")
-def deadline_at(moment):
-    return _("by %(moment)s", moment=svc.fmt_deadline(moment)) if moment else ""
-
-
-def load(ref):
-    """The filing, or 404 for anyone who may not see it (never say that it exists)."""
-    case = db.session.scalar(select(Case).where(Case.filing_ref == ref))
-    if case is None or not case.can_view(current_user):
-        audit.info("filing access refused user=%s path=%s", getattr(current_user, "id", None), request.path)
-        abort(404)
-    return case
-
-
-def own(ref):
-    case = load(ref)
-    if not case.is_filer(current_user):
-        abort(404)
-    return case
-
-
 def back(case, anchor=None):
     return redirect(url_for("filing.show", ref=case.filing_ref, _anchor=anchor))
 
 
-def flash_error(exc):
-    if isinstance(exc, svc.FilingIncomplete):
-        flash(_(exc.message), "error")
-        for msgid, params in exc.problems:
-            flash(_(msgid, **params), "error")
-    else:
-        flash(_(exc.message, **exc.params), "error")
+def back_to(anchor=None):
+    """Where a refusal goes back to (`@refusals`): the filing page, at the part that was being edited."""
+    return lambda ref, **_kw: url_for("filing.show", ref=ref, _anchor=anchor)
 
 
 def page(case, status=200, **forms):
@@ -133,7 +109,7 @@ def new():
 @bp.route("/filings/<ref>")
 @login_required
 def show(ref):
-    case = load(ref)
+    case = load_or_404(Case, ref, by="filing_ref")
     if current_user.is_staff:
         return redirect(url_for("review.show", ref=ref))
     return page(case)
@@ -143,8 +119,9 @@ def show(ref):
 
 @bp.route("/filings/<ref>/details", methods=["POST"])
 @login_required
+@refusals(back_to("details"))
 def details(ref):
-    case = own(ref)
+    case = load_or_404(Case, ref, can="is_filer", by="filing_ref")
     form = DetailsForm()
     form.kind.choices = [(k, KIND_LABELS.get(k, k)) for k in current_app.config["FILING_KINDS"]]
     if not form.validate_on_submit():
@@ -156,10 +133,6 @@ def details(ref):
         db.session.rollback()
         form.amount.errors.append(_(exc.message))
         return page(case, 400, details=form)
-    except DomainError as exc:
-        db.session.rollback()
-        flash_error(exc)
-        return back(case, "details")
     db.session.commit()
     flash(_("Saved."), "success")
     return back(case, "details")
@@ -171,60 +144,46 @@ def _party_form(case):
 
 
 def _party_errors(form, exc):
-    if isinstance(exc, svc.InvalidIdNumber):
-        form.id_number.errors.append(_(exc.message))
-    elif isinstance(exc, svc.InvalidMobile):
-        form.phone.errors.append(_(exc.message))
-    else:
-        return False
-    return True
+    """Put an invalid ID number or mobile beside its field."""
+    (form.id_number if isinstance(exc, svc.InvalidIdNumber) else form.phone).errors.append(_(exc.message))
 
 
 @bp.route("/filings/<ref>/parties", methods=["POST"])
 @login_required
+@refusals(back_to("parties"))
 def add_party(ref):
-    case = own(ref)
+    case = load_or_404(Case, ref, can="is_filer", by="filing_ref")
     form = _party_form(case)
     if not form.validate_on_submit():
         return page(case, 400, party=form)
     try:
         svc.add_party(case, current_user, role=form.role.data, name=form.name.data, id_number=form.id_number.data,
                       phone=form.phone.data, expect_revision=form.revision.data)
-    except DomainError as exc:
+    except (svc.InvalidIdNumber, svc.InvalidMobile) as exc:
         db.session.rollback()
-        if _party_errors(form, exc):
-            return page(case, 400, party=form)
-        flash_error(exc)
-        return back(case, "parties")
+        _party_errors(form, exc)
+        return page(case, 400, party=form)
     db.session.commit()
     flash(_("Party added."), "success")
     return back(case, "parties")
 
 
-def _party(case, pid):
-    party = db.session.get(CaseParty, pid)
-    if party is None or party.case_id != case.id:
-        abort(404)
-    return party
-
-
 @bp.route("/filings/<ref>/parties/<int:pid>", methods=["POST"])
 @login_required
+@refusals(back_to("parties"))
 def edit_party(ref, pid):
-    case = own(ref)
-    party = _party(case, pid)
+    case = load_or_404(Case, ref, can="is_filer", by="filing_ref")
+    party = load_or_404(CaseParty, pid, can=lambda p, _user: p.case_id == case.id)
     form = _party_form(case)
     if not form.validate_on_submit():
         return page(case, 400, edit_party=form)
     try:
         svc.update_party(case, current_user, party, name=form.name.data, id_number=form.id_number.data,
                          phone=form.phone.data, expect_revision=form.revision.data)
-    except DomainError as exc:
+    except (svc.InvalidIdNumber, svc.InvalidMobile) as exc:
         db.session.rollback()
-        if _party_errors(form, exc):
-            return page(case, 400, edit_party=form)
-        flash_error(exc)
-        return back(case, "parties")
+        _party_errors(form, exc)
+        return page(case, 400, edit_party=form)
     db.session.commit()
     flash(_("Saved."), "success")
     return back(case, "parties")
@@ -232,25 +191,23 @@ def edit_party(ref, pid):
 
 @bp.route("/filings/<ref>/parties/<int:pid>/remove", methods=["POST"])
 @login_required
+@refusals(back_to("parties"))
 def remove_party(ref, pid):
-    case = own(ref)
-    party = _party(case, pid)
+    case = load_or_404(Case, ref, can="is_filer", by="filing_ref")
+    party = load_or_404(CaseParty, pid, can=lambda p, _user: p.case_id == case.id)
     form = RevisionForm()
     if form.validate_on_submit():
-        try:
-            svc.remove_party(case, current_user, party, expect_revision=form.revision.data)
-            db.session.commit()
-            flash(_("Party removed."), "success")
-        except DomainError as exc:
-            db.session.rollback()
-            flash_error(exc)
+        svc.remove_party(case, current_user, party, expect_revision=form.revision.data)
+        db.session.commit()
+        flash(_("Party removed."), "success")
     return back(case, "parties")
 
 
 @bp.route("/filings/<ref>/attachments", methods=["POST"])
 @login_required
+@refusals(back_to("attachments"))
 def add_attachment(ref):
-    case = own(ref)
+    case = load_or_404(Case, ref, can="is_filer", by="filing_ref")
     form = AttachmentForm()
     if not form.validate_on_submit():
         return page(case, 400, attachment=form)
@@ -268,44 +225,30 @@ def add_attachment(ref):
         db.session.rollback()
         form.file.errors.append(_(exc.message, **exc.params))
         return page(case, exc.status, attachment=form)
-    except DomainError as exc:
-        db.session.rollback()
-        flash_error(exc)
-        return back(case, "attachments")
     db.session.commit()
     flash(_("Document replaced.") if replaces else _("Document added."), "success")
     return back(case, "attachments")
 
 
-def _attachment(case, aid):
-    att = db.session.get(FilingAttachment, aid)
-    if att is None or att.case_id != case.id:
-        abort(404)
-    return att
-
-
 @bp.route("/filings/<ref>/attachments/<int:aid>/remove", methods=["POST"])
 @login_required
+@refusals(back_to("attachments"))
 def remove_attachment(ref, aid):
-    case = own(ref)
-    att = _attachment(case, aid)
+    case = load_or_404(Case, ref, can="is_filer", by="filing_ref")
+    att = load_or_404(FilingAttachment, aid, can=lambda a, _user: a.case_id == case.id)
     form = RevisionForm()
     if form.validate_on_submit():
-        try:
-            svc.remove_attachment(case, current_user, att, expect_revision=form.revision.data)
-            db.session.commit()
-            flash(_("Document removed. It stays in the history."), "success")
-        except DomainError as exc:
-            db.session.rollback()
-            flash_error(exc)
+        svc.remove_attachment(case, current_user, att, expect_revision=form.revision.data)
+        db.session.commit()
+        flash(_("Document removed. It stays in the history."), "success")
     return back(case, "attachments")
 
 
 @bp.route("/filings/<ref>/files/<int:aid>")
 @login_required
 def file(ref, aid):
-    case = load(ref)
-    att = _attachment(case, aid)
+    case = load_or_404(Case, ref, by="filing_ref")
+    att = load_or_404(FilingAttachment, aid, can=lambda a, _user: a.case_id == case.id)
     if att.stored is None or (current_user.is_staff and case.state == "draft"):
         abort(404)
     return send_stored(att.stored)
@@ -315,8 +258,9 @@ def file(ref, aid):
 
 @bp.route("/filings/<ref>/submit", methods=["POST"])
 @login_required
+@refusals(back_to())
 def submit(ref):
-    case = own(ref)
+    case = load_or_404(Case, ref, can="is_filer", by="filing_ref")
     if needs_face_check(current_user):  # come back to the page, not to this POST
         return face_check_redirect(url_for("filing.show", ref=ref))
     form = RevisionForm()
@@ -328,10 +272,6 @@ def submit(ref):
         db.session.rollback()
         flash(_("This filing has already been submitted."), "info")
         return back(case)
-    except DomainError as exc:
-        db.session.rollback()
-        flash_error(exc)
-        return back(case)
     db.session.commit()
     flash(_("Submitted. The court decides within %(days)s days; you will get an SMS.",
             days=current_app.config["FILING_REGISTRATION_DAYS"]), "success")
@@ -340,8 +280,9 @@ def submit(ref):
 
 @bp.route("/filings/<ref>/resubmit", methods=["POST"])
 @login_required
+@refusals(back_to("correction"))
 def resubmit(ref):
-    case = own(ref)
+    case = load_or_404(Case, ref, can="is_filer", by="filing_ref")
     if needs_face_check(current_user):
         return face_check_redirect(url_for("filing.show", ref=ref))
     form = ResubmitForm()
@@ -356,7 +297,7 @@ def resubmit(ref):
         if case.state == "resubmitted":
             flash(_("These corrections have already been sent."), "info")
         else:
-            flash_error(exc)
+            flash_refusal(exc)
         return back(case, "correction")
     db.session.commit()
     flash(_("Corrections sent. The court's time limit counts again from tomorrow."), "success")
@@ -365,32 +306,25 @@ def resubmit(ref):
 
 @bp.route("/filings/<ref>/withdraw", methods=["POST"])
 @login_required
+@refusals(back_to())
 def withdraw(ref):
-    case = own(ref)
+    case = load_or_404(Case, ref, can="is_filer", by="filing_ref")
     form = RevisionForm()
     if form.validate_on_submit():
-        try:
-            svc.withdraw(case, current_user, expect_revision=form.revision.data)
-            db.session.commit()
-            flash(_("The filing was withdrawn."), "success")
-        except DomainError as exc:
-            db.session.rollback()
-            flash_error(exc)
+        svc.withdraw(case, current_user, expect_revision=form.revision.data)
+        db.session.commit()
+        flash(_("The filing was withdrawn."), "success")
     return back(case)
 
 
 @bp.route("/filings/<ref>/copy", methods=["POST"])
 @login_required
+@refusals(back_to())
 def copy(ref):
-    case = own(ref)
+    case = load_or_404(Case, ref, can="is_filer", by="filing_ref")
     if not RevisionForm().validate_on_submit():
         return back(case)
-    try:
-        new_case = svc.copy_filing(case, current_user)
-    except DomainError as exc:
-        db.session.rollback()
-        flash_error(exc)
-        return back(case)
+    new_case = svc.copy_filing(case, current_user)
     db.session.commit()
     flash(_("A new draft %(ref)s was made from %(old)s. Check it and submit it.", ref=new_case.filing_ref,
             old=case.filing_ref), "success")
@@ -402,14 +336,14 @@ def copy(ref):
 @bp.route("/filings/<ref>/notice")
 @login_required
 def notice(ref):
-    case = load(ref)
+    case = load_or_404(Case, ref, by="filing_ref")
     return render_template("filing/notice.html", case=case, notice=svc.notice_for(case))
 
 
 @bp.route("/filings/<ref>/notice.pdf")
 @login_required
 def notice_pdf(ref):
-    case = load(ref)
+    case = load_or_404(Case, ref, by="filing_ref")
     row = svc.notice_for(case)
     if row is None:
         abort(404)

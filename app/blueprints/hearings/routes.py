@@ -11,14 +11,15 @@ from sqlalchemy import select
 from app.blueprints.hearings.forms import (MODE_LABELS, PURPOSE_LABELS, STAGE_LABELS, AnswerForm, CsrfForm, DeadlineForm,
                                            DecideForm, ExtensionRequestForm, ItemForm, MessageForm, ModeForm,
                                            OpenHearingForm, SearchForm, TrialForm)
+from app.blueprints import load_or_404, refusals, send_stored
 from app.blueprints.identity.gate import face_check_redirect, needs_face_check, verification_method
 from app.extensions import db
 from app.htmx import render, wants_fragment
 from app.models import Case, User
 from app.models.hearing import Evidence, ExtensionRequest, Hearing, HearingItem, Message
-from app.services import hearings as svc
+from app.services import court_time, hearings as svc
 from app.services.errors import DomainError
-from app.services.storage import UploadRefused, send_stored
+from app.services.storage import UploadRefused
 
 from app.blueprints.hearings import room_urls
 
@@ -29,11 +30,6 @@ audit = logging.getLogger("microcourt.audit")
 
 # --- template helpers -------------------------------------------------------------------------
 
-@bp.app_template_filter("deadline")
-def deadline_filter(moment):
-    return _("Due %(moment)s", moment=svc.format_deadline(moment)) if moment else ""
-
-
 @bp.app_template_filter("purpose_label")
 def purpose_label(value):
     return PURPOSE_LABELS.get(value, value)
@@ -42,7 +38,7 @@ def purpose_label(value):
 @bp.app_template_global("system_text")
 def system_text(msg):
     d = msg.data or {}
-    moment = (lambda iso: svc.format_deadline(datetime.fromisoformat(iso)) if iso else "")
+    moment = (lambda iso: court_time.format_deadline(datetime.fromisoformat(iso)) if iso else "")
     texts = {
         "deadline_extended": lambda: _("The deadline of item %(item)s was changed from %(old)s to %(new)s.",
                                        item=d.get("item_id"), old=moment(d.get("old")), new=moment(d.get("new"))),
@@ -71,24 +67,15 @@ def _refuse(reason):
     abort(404)
 
 
-def _load(case_id, hid=None):
-    """The case and hearing, or 404 for anyone who may not see them (never say that they exist)."""
-    case = db.session.get(Case, case_id)
-    if case is None or not case.can_view(current_user):
-        _refuse("case")
-    if hid is None:
-        return case, None
-    hearing = db.session.get(Hearing, hid)
-    if hearing is None or hearing.case_id != case.id or not hearing.can_view(current_user):
-        _refuse("hearing")
-    return case, hearing
+def _load(case_id, hid):
+    """The case and the hearing (`Hearing.can_view`: taking part in it), or 404."""
+    case = load_or_404(Case, case_id)
+    return case, load_or_404(Hearing, hid, can=lambda h, user: h.case_id == case.id and h.can_view(user))
 
 
-def _load_item(hearing, item_id):
-    item = db.session.get(HearingItem, item_id)
-    if item is None or item.hearing_id != hearing.id:
-        _refuse("item")
-    return item
+def _of_hearing(hearing):
+    """A predicate for rows that must belong to this hearing (forged ids from elsewhere are a 404)."""
+    return lambda row, user: row.hearing_id == hearing.id and row.can_view(user)
 
 
 def _gate(hearing):
@@ -102,11 +89,16 @@ def _gate(hearing):
             resp.headers["HX-Redirect"] = url
             return resp
         return redirect(url)
-    if svc.needs_admission(hearing, current_user):
+    session_row = current_user.session_row
+    if svc.needs_admission(hearing, current_user, session_row):
         if needs_face_check(current_user):
             return face_check_redirect()
-        svc.admit(hearing, current_user, verification_method(current_user))
-        db.session.commit()
+        # GET never writes: a freshly face-checked person reads the room; the admission (an event in
+        # the record) is written with their first act in it, in the same commit.
+        if request.method == "POST":
+            svc.admit(hearing, current_user, session_row, verification_method(current_user))
+    if request.method == "POST":
+        svc.seen(hearing, current_user)
     return None
 
 
@@ -142,7 +134,7 @@ def _item_url(item, **kw):
 
 
 def _deadline(form):
-    return svc.deadline_at(form.day.data, form.at.data)
+    return court_time.deadline_at(form.day.data, form.at.data)
 
 
 # --- the list of hearings and opening one -------------------------------------------------------
@@ -161,8 +153,8 @@ def _open_form(case):
 @bp.route("", methods=["GET", "POST"])
 @login_required
 def index(case_id):
-    case, _h = _load(case_id)
-    staff = case.can_view(current_user) and current_user.role in ("judge", "clerk")
+    case = load_or_404(Case, case_id)
+    staff = case.can_run(current_user)
     form = _open_form(case) if staff else None
     if request.method == "POST":
         if not staff:
@@ -184,15 +176,20 @@ def index(case_id):
     return render_template("hearings/index.html", case=case, hearings=hearings, form=form), status
 
 
-@bp.route("/evidence")
+@bp.route("/exhibits")
 @login_required
-def dossier(case_id):
-    """The case's evidence in the electronic dossier, for everyone who may see the case."""
-    case, _h = _load(case_id)
-    return render_template("hearings/evidence.html", case=case, exhibits=svc.exhibits(case))
+def exhibits(case_id):
+    """The case's exhibits (证据) in the electronic dossier: those of the hearings this person takes part in."""
+    case = load_or_404(Case, case_id)
+    return render_template("hearings/exhibits.html", case=case, exhibits=_exhibits(case))
 
 
 # --- the thread -------------------------------------------------------------------------------
+
+def _exhibits(case):
+    """The case's exhibits this person may see: those of the hearings they take part in."""
+    return [e for e in svc.exhibits(case) if e.can_view(current_user)]
+
 
 def _filters():
     return dict(item_id=request.args.get("item", type=int), author_id=request.args.get("party", type=int),
@@ -201,17 +198,13 @@ def _filters():
 
 def _message_form(hearing, case, form=None):
     form = form or MessageForm()
-    form.about.choices = [("", _("(no exhibit)"))] + [(str(e.id), e.label) for e in svc.exhibits(case)]
+    form.about.choices = [("", _("(no exhibit)"))] + [(str(e.id), e.label) for e in _exhibits(case)]
     if request.method == "GET" and request.args.get("reply_to", type=int):
         form.reply_to.data = str(request.args.get("reply_to", type=int))
     return form
 
 
 def _thread_context(case, hearing, message_form=None, item_form=None):
-    # Record presence first: a commit after loading the page would expire every loaded message
-    # and reload each one while rendering.
-    svc.seen(hearing, current_user)
-    db.session.commit()
     filters = _filters()
     before = request.args.get("before", type=int)
     messages, has_earlier = svc.thread_page(hearing, before=before, **filters)
@@ -254,8 +247,6 @@ def poll(case, hearing):
     """New messages after ?after=<id>; an idle poll costs a 304 (If-None-Match) or an empty partial."""
     if not wants_fragment():
         return redirect(_thread_url(hearing))
-    if svc.seen(hearing, current_user):
-        db.session.commit()
     after = request.args.get("after", type=int) or 0
     etag = _etag(hearing, after)
     if request.if_none_match.contains(etag):
@@ -268,6 +259,16 @@ def poll(case, hearing):
     resp.headers["Cache-Control"] = "private, no-cache"
     resp.vary.update(("HX-Request", "Cookie"))
     return resp
+
+
+@bp.route("/<int:hid>/presence", methods=["POST"])
+@_in_room
+def presence(case, hearing):
+    """Live mode's heartbeat (the gate records presence on every POST in the room): "online now"."""
+    if not CsrfForm().validate_on_submit():
+        abort(400)
+    db.session.commit()
+    return "", 204
 
 
 def _after_post(case, hearing, msg_id, form_cls=MessageForm):
@@ -353,13 +354,13 @@ def _item_page(case, hearing, item, status=200, **forms):
 @_in_room
 def item(case, hearing, item_id):
     """The page an SMS link opens: the item, its deadline history, the answers, what one can do."""
-    return _item_page(case, hearing, _load_item(hearing, item_id))
+    return _item_page(case, hearing, load_or_404(HearingItem, item_id, can=_of_hearing(hearing)))
 
 
 @bp.route("/<int:hid>/items/<int:item_id>/answer", methods=["POST"])
 @_in_room
 def answer(case, hearing, item_id):
-    item = _load_item(hearing, item_id)
+    item = load_or_404(HearingItem, item_id, can=_of_hearing(hearing))
     form = AnswerForm()
     if form.validate_on_submit():
         try:
@@ -379,7 +380,7 @@ def answer(case, hearing, item_id):
 @bp.route("/<int:hid>/items/<int:item_id>/extension", methods=["POST"])
 @_in_room
 def request_extension(case, hearing, item_id):
-    item = _load_item(hearing, item_id)
+    item = load_or_404(HearingItem, item_id, can=_of_hearing(hearing))
     form = ExtensionRequestForm()
     if form.validate_on_submit():
         try:
@@ -398,7 +399,7 @@ def request_extension(case, hearing, item_id):
 @_in_room
 def extend(case, hearing, item_id):
     _staff_only(hearing)
-    item = _load_item(hearing, item_id)
+    item = load_or_404(HearingItem, item_id, can=_of_hearing(hearing))
     form = DeadlineForm()
     if form.validate_on_submit():
         try:
@@ -417,7 +418,7 @@ def extend(case, hearing, item_id):
 @_in_room
 def close_item(case, hearing, item_id):
     _staff_only(hearing)
-    item = _load_item(hearing, item_id)
+    item = load_or_404(HearingItem, item_id, can=_of_hearing(hearing))
     if CsrfForm().validate_on_submit():
         svc.close_item(item, current_user)
         db.session.commit()
@@ -426,23 +427,17 @@ def close_item(case, hearing, item_id):
 
 @bp.route("/<int:hid>/extensions/<int:request_id>", methods=["POST"])
 @_in_room
+@refusals(lambda case, hearing, request_id: _thread_url(hearing))
 def decide(case, hearing, request_id):
     _staff_only(hearing)
-    req = db.session.get(ExtensionRequest, request_id)
-    if req is None or req.item.hearing_id != hearing.id:
-        _refuse("extension")
+    req = load_or_404(ExtensionRequest, request_id, can=lambda r, user: r.item.hearing_id == hearing.id)
     form = DecideForm()
     if form.validate_on_submit():
         grant = form.decision.data == "grant"
-        try:
-            svc.decide_extension(req, current_user, grant, _deadline(form) if (grant and form.day.data) else None)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(_error_text(exc), "error")
-        else:
-            db.session.commit()
-            flash(_("Deadline changed; everyone concerned was notified.") if grant else _("Request refused."),
-                  "success")
+        svc.decide_extension(req, current_user, grant, _deadline(form) if (grant and form.day.data) else None)
+        db.session.commit()
+        flash(_("Deadline changed; everyone concerned was notified.") if grant else _("Request refused."),
+              "success")
     return redirect(_item_url(req.item))
 
 
@@ -462,17 +457,13 @@ def close(case, hearing):
 
 @bp.route("/<int:hid>/mode", methods=["POST"])
 @_in_room
+@refusals(lambda case, hearing: _thread_url(hearing))
 def mode(case, hearing):
     _staff_only(hearing)
     form = ModeForm()
     if form.validate_on_submit():
-        try:
-            svc.set_mode(hearing, current_user, form.mode.data)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(_error_text(exc), "error")
-        else:
-            db.session.commit()
+        svc.set_mode(hearing, current_user, form.mode.data)
+        db.session.commit()
     return redirect(_thread_url(hearing))
 
 
@@ -501,15 +492,11 @@ def consent(case_id, hid):
 
 @bp.route("/<int:hid>/consent/withdraw", methods=["POST"])
 @login_required
+@refusals(lambda case_id, hid: url_for("hearings.index", case_id=case_id))
 def withdraw(case_id, hid):
     case, hearing = _load(case_id, hid)
     if CsrfForm().validate_on_submit():
-        try:
-            svc.withdraw_consent(hearing, current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(_error_text(exc), "error")
-            return redirect(url_for("hearings.index", case_id=case.id))
+        svc.withdraw_consent(hearing, current_user)
         db.session.commit()
         flash(_("Your consent is withdrawn. The judge will arrange this stage offline or live."), "info")
     return redirect(url_for("hearings.index", case_id=case.id))
@@ -532,10 +519,8 @@ def print_view(case, hearing):
 
 
 def _evidence(hearing, evidence_id):
-    ev = db.session.get(Evidence, evidence_id)
-    if ev is None or ev.case_id != hearing.case_id:
-        _refuse("evidence")
-    return ev
+    """An exhibit of this case that the person may see (`Evidence.can_view`: its own hearing)."""
+    return load_or_404(Evidence, evidence_id, can=lambda ev, user: ev.case_id == hearing.case_id and ev.can_view(user))
 
 
 @bp.route("/<int:hid>/evidence/<int:evidence_id>")
@@ -558,6 +543,7 @@ def evidence_thumb(case, hearing, evidence_id):
 
 @bp.route("/<int:hid>/trial", methods=["GET", "POST"])
 @_in_room
+@refusals(lambda case, hearing: url_for("hearings.trial", case_id=case.id, hid=hearing.id))
 def trial(case, hearing):
     if hearing.purpose != "trial":
         abort(404)
@@ -577,24 +563,17 @@ def trial(case, hearing):
             actions = staff_actions if staff else party_actions
             if action not in actions:
                 abort(400)
-            try:
-                actions[action]()
-            except DomainError as exc:
-                db.session.rollback()
-                flash(_error_text(exc), "error")
-                status = 400
-            else:
-                db.session.commit()
-                return redirect(url_for("hearings.trial", case_id=case.id, hid=hearing.id))
+            actions[action]()
+            db.session.commit()
+            return redirect(url_for("hearings.trial", case_id=case.id, hid=hearing.id))
         else:
             status = 400
     from app.services import consent as consent_service
     conditions = svc.trial_conditions(hearing)
     parties = svc.party_choices(hearing)
     consents = {p.id: consent_service.has_consent(case, p, "async_trial") for p in parties}
-    videos = [e for e in svc.exhibits(case) if e.kind == "video_statement" and e.hearing_id == hearing.id]
+    videos = [e for e in _exhibits(case) if e.kind == "video_statement" and e.hearing_id == hearing.id]
     missing = svc.async_trial_missing(hearing)
-    db.session.commit()
     return render_template("hearings/trial.html", case=case, hearing=hearing, form=form, staff=staff,
                            conditions=conditions, parties=parties, consents=consents, videos=videos,
                            missing=missing, stage_labels=STAGE_LABELS,

@@ -8,6 +8,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 
+from app.blueprints import load_or_404, refusals, send_stored
 from app.blueprints.identity import gate
 from app.blueprints.identity.forms import (PHOTO, CardEnrolForm, EnrolForm, FaceCheckForm, ReferenceForm,
                                            ResumeForm, ReviewForm)
@@ -16,7 +17,6 @@ from app.htmx import render
 from app.models import Case, ClerkReview, User, utcnow
 from app.services import identity, storage
 from app.services.auth import safe_target
-from app.services.errors import DomainError
 
 bp = Blueprint("identity", __name__, url_prefix="/identity")
 bp.before_app_request(gate.claim_resumed)
@@ -272,13 +272,6 @@ def _card_attempt(form, party):
 
 # --- clerks ---------------------------------------------------------------------------------
 
-def _review_or_404(review_id):
-    review = db.session.get(ClerkReview, review_id)
-    if review is None or not identity.can_manage_identity(current_user, review.user):
-        abort(404)
-    return review
-
-
 @bp.route("/reviews")
 @login_required
 def reviews():
@@ -305,9 +298,10 @@ def _waited(since):
 
 @bp.route("/reviews/<int:review_id>", methods=["POST"])
 @login_required
+@refusals(lambda review_id: url_for("identity.reviews"))
 def review_decide(review_id):
     _staff_only()
-    review = _review_or_404(review_id)
+    review = load_or_404(ClerkReview, review_id)
     form = ReviewForm()
     if not form.validate_on_submit():
         flash(_("Choose a decision."), "error")
@@ -317,19 +311,14 @@ def review_decide(review_id):
     if review.status != "open" or action not in allowed:
         flash(_("This has changed in the meantime; reload the page."), "error")
         return redirect(url_for(".reviews"))
-    try:
-        if action == "approve":
-            identity.approve_reference(review.reference, current_user, note or None)
-        elif action == "reject":
-            identity.reject_reference(review.reference, current_user, note)
-        elif action == "verify":
-            identity.clerk_verify(review.user, current_user, note, review=review)
-        else:
-            identity.dismiss_review(review, current_user, note)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(_(exc.message, **exc.params), "error")
-        return redirect(url_for(".reviews"))
+    if action == "approve":
+        identity.approve_reference(review.reference, current_user, note or None)
+    elif action == "reject":
+        identity.reject_reference(review.reference, current_user, note)
+    elif action == "verify":
+        identity.clerk_verify(review.user, current_user, note, review=review)
+    else:
+        identity.dismiss_review(review, current_user, note)
     db.session.commit()
     flash(_("Saved."), "success")
     return redirect(url_for(".reviews"))
@@ -339,12 +328,12 @@ def review_decide(review_id):
 @login_required
 def review_photo(review_id, which):
     _staff_only()
-    review = _review_or_404(review_id)
+    review = load_or_404(ClerkReview, review_id)
     ref = review.reference
     stored = None if ref is None else {"reference": ref.image, "id_card": ref.id_card_image}.get(which)
     if stored is None:
         abort(404)
-    return storage.send_stored(stored)
+    return send_stored(stored)
 
 
 @bp.route("/enrol", methods=["GET", "POST"])
@@ -353,7 +342,7 @@ def enrol():
     """A clerk enrols the reference photo of a person in one of the court's cases."""
     _staff_only()
     case = db.session.get(Case, request.values.get("case", type=int) or 0)
-    if case is None or case.court_id != current_user.court_id:
+    if case is None or not case.can_review(current_user):
         abort(404)
     ids = {p.user_id for p in case.parties} | {p.lawyer_id for p in case.parties} | {case.filed_by_id}
     phones = {p.phone for p in case.parties if p.user_id is None and p.phone}  # invited, not joined yet

@@ -3,7 +3,7 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.blueprints import case_or_404, refused, signing_refused
+from app.blueprints import case_or_404, load_or_404, refusals, send_stored, signing_refused
 from app.blueprints.identity.gate import face_check_required
 from app.blueprints.mediation.forms import NoteForm, TermsForm
 from app.blueprints.transcripts.forms import ConfirmForm
@@ -11,26 +11,17 @@ from app.extensions import db
 from app.htmx import render
 from app.labels import ROLE_LABELS
 from app.models import MediationAgreement
-from app.services import mediation, signatures, storage
+from app.services import mediation, signatures
 from app.services.errors import DomainError
 
 bp = Blueprint("mediation", __name__)
-
-
-
-def _agreement_or_404(agreement_id):
-    a = db.session.get(MediationAgreement, agreement_id)
-    if a is None or not a.case.can_view(current_user):
-        abort(404)
-    return a
-
 
 
 @bp.route("/cases/<int:case_id>/mediation/terms", methods=["GET", "POST"])
 @login_required
 def terms(case_id):
     case = case_or_404(case_id)
-    if not mediation.can_draft(case, current_user):
+    if not case.can_run(current_user):
         abort(404)
     form = TermsForm()
     form.payer.choices = form.payee.choices = [(p.id, f"{p.name} ({ROLE_LABELS.get(p.role, p.role)})")
@@ -63,14 +54,14 @@ def _show(a, status=200, form=None):
 @bp.route("/mediation/<int:agreement_id>")
 @login_required
 def show(agreement_id):
-    return _show(_agreement_or_404(agreement_id))
+    return _show(load_or_404(MediationAgreement, agreement_id))
 
 
 @bp.route("/mediation/<int:agreement_id>/confirm", methods=["GET", "POST"])
 @login_required
 @face_check_required
 def confirm(agreement_id):
-    a = _agreement_or_404(agreement_id)
+    a = load_or_404(MediationAgreement, agreement_id)
     form = ConfirmForm()
     if not form.is_submitted():
         return redirect(url_for(".show", agreement_id=a.id))
@@ -89,32 +80,30 @@ def confirm(agreement_id):
 @bp.route("/mediation/<int:agreement_id>/agreement.pdf")
 @login_required
 def download(agreement_id):
-    a = _agreement_or_404(agreement_id)
+    a = load_or_404(MediationAgreement, agreement_id)
     if a.file is None:
         abort(404)
-    return storage.send_stored(a.file)
+    return send_stored(a.file)
 
 
 @bp.route("/cases/<int:case_id>/closing")
 @login_required
 def closing(case_id):
     case = case_or_404(case_id)
-    party = case.party_for(current_user) if not current_user.is_staff else None
+    party = case.party_for(current_user)
     return render("mediation/closing.html", case=case, party=party, form=NoteForm(),
-                  pending=mediation.withdrawal_pending(case), can_decide=mediation.can_draft(case, current_user))
+                  pending=mediation.withdrawal_pending(case), can_decide=case.can_run(current_user))
 
 
 @bp.route("/cases/<int:case_id>/paid", methods=["POST"])
 @login_required
+@refusals(".closing")
 def paid(case_id):
     case = case_or_404(case_id)
     form = NoteForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        mediation.confirm_paid(case, current_user, form.note.data)
-    except DomainError as exc:
-        return refused(exc, ".closing", case_id=case.id)
+    mediation.confirm_paid(case, current_user, form.note.data)
     db.session.commit()
     flash(_("The payment is recorded."), "success")
     return redirect(url_for(".closing", case_id=case.id))
@@ -123,15 +112,13 @@ def paid(case_id):
 @bp.route("/cases/<int:case_id>/withdraw", methods=["GET", "POST"])
 @login_required
 @face_check_required
+@refusals(".closing")
 def withdraw(case_id):
     case = case_or_404(case_id)
     form = NoteForm()
     if not form.validate_on_submit():
         return redirect(url_for(".closing", case_id=case.id))
-    try:
-        mediation.request_withdrawal(case, current_user, form.note.data)
-    except DomainError as exc:
-        return refused(exc, ".closing", case_id=case.id)
+    mediation.request_withdrawal(case, current_user, form.note.data)
     db.session.commit()
     flash(_("Your withdrawal application was sent to the judge."), "success")
     return redirect(url_for(".closing", case_id=case.id))
@@ -139,14 +126,12 @@ def withdraw(case_id):
 
 @bp.route("/cases/<int:case_id>/withdraw/grant", methods=["POST"])
 @login_required
+@refusals(".closing")
 def grant(case_id):
     case = case_or_404(case_id)
     if not NoteForm().validate_on_submit():
         abort(400)
-    try:
-        mediation.grant_withdrawal(case, current_user)
-    except DomainError as exc:
-        return refused(exc, ".closing", case_id=case.id)
+    mediation.grant_withdrawal(case, current_user)
     db.session.commit()
     flash(_("The withdrawal is granted; the case is closed."), "success")
     return redirect(url_for(".closing", case_id=case.id))

@@ -6,13 +6,14 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from app.blueprints import load_or_404
 from app.blueprints.review.forms import ClerkUploadForm, CorrectionForm, DecisionForm, RejectForm
 from app.extensions import db
 from app.htmx import render
 from app.labels import STATE_LABELS
 from app.models import Case, CaseEvent
 from app.models.filing import FilingAttachment
-from app.services import filing as svc
+from app.services import court_time, filing as svc
 from app.services.errors import DomainError
 from app.services.storage import UploadRefused
 
@@ -32,12 +33,9 @@ def staff_only():
         abort(404)
 
 
-def load(ref):
-    case = db.session.scalar(select(Case).where(Case.filing_ref == ref))
-    if case is None or not case.can_review(current_user) or case.state == "draft":
-        audit.info("review access refused user=%s path=%s", current_user.id, request.path)
-        abort(404)
-    return case
+def _reviewable(case, user):
+    """Staff of the case's court review a filing once submitted; a draft is the filer's alone."""
+    return case.can_review(user) and case.state != "draft"
 
 
 @bp.route("/")
@@ -54,14 +52,9 @@ def queue():
 
 
 def correction_rows(case):
-    """The checklist the clerk fills: every field, party and document, then the missing kinds of document."""
-    rows = [(f"field:{f}", "edit_field", FIELD_LABELS[f], str(getattr(case, f) or "")) for f in svc.FIELDS[1:]]
-    rows += [(f"party:{p.id}", "edit_field", p.role, p.name) for p in case.parties]
-    atts = svc.current_attachments(case)
-    rows += [(f"attachment:{a.id}", "replace_file", a.role, a.stored.original_name if a.stored else "")
-             for a in atts]
-    rows += [(f"role:{r}", "add_file", r, "") for r in ("evidence", "evidence_list", "id_document", "other")]
-    return rows
+    """The service's correction checklist (`filing.correction_targets`), with the fields' labels."""
+    return [(target, kind, FIELD_LABELS.get(what, what) if target.startswith("field:") else what, value)
+            for target, kind, what, value in svc.correction_targets(case)]
 
 
 def page(case, status=200, **forms):
@@ -87,7 +80,7 @@ def page(case, status=200, **forms):
 @login_required
 def show(ref):
     staff_only()
-    return page(load(ref))
+    return page(load_or_404(Case, ref, can=_reviewable, by="filing_ref"))
 
 
 def decided(case, exc):
@@ -105,7 +98,7 @@ def decided(case, exc):
 @login_required
 def accept(ref):
     staff_only()
-    case = load(ref)
+    case = load_or_404(Case, ref, can=_reviewable, by="filing_ref")
     form = DecisionForm()
     if not form.validate_on_submit():
         return page(case, 400)
@@ -123,7 +116,7 @@ def accept(ref):
 @login_required
 def correction(ref):
     staff_only()
-    case = load(ref)
+    case = load_or_404(Case, ref, can=_reviewable, by="filing_ref")
     form = CorrectionForm()
     if not form.validate_on_submit():
         return page(case, 400, correction=form)
@@ -141,7 +134,7 @@ def correction(ref):
         return decided(case, exc)
     db.session.commit()
     flash(_("Correction request sent: %(n)s items, %(deadline)s.", n=len(req.items),
-            deadline=svc.fmt_deadline(req.deadline)), "success")
+            deadline=court_time.format_deadline(req.deadline)), "success")
     return redirect(url_for("review.show", ref=ref))
 
 
@@ -149,7 +142,7 @@ def correction(ref):
 @login_required
 def reject(ref):
     staff_only()
-    case = load(ref)
+    case = load_or_404(Case, ref, can=_reviewable, by="filing_ref")
     form = RejectForm()
     if not form.validate_on_submit():
         return page(case, 400, reject=form)
@@ -166,10 +159,8 @@ def reject(ref):
 @login_required
 def upload(ref, aid):
     staff_only()
-    case = load(ref)
-    att = db.session.get(FilingAttachment, aid)
-    if att is None or att.case_id != case.id:
-        abort(404)
+    case = load_or_404(Case, ref, can=_reviewable, by="filing_ref")
+    att = load_or_404(FilingAttachment, aid, can=lambda a, _user: a.case_id == case.id)
     form = ClerkUploadForm()
     file = request.files.get("file")
     if not form.validate_on_submit() or file is None or not file.filename:

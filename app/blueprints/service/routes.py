@@ -3,7 +3,7 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.blueprints import case_or_404
+from app.blueprints import case_or_404, load_or_404, send_stored
 from app.blueprints.service.forms import AckForm, ConsentForm, ServeForm
 from app.extensions import db
 from app.htmx import render
@@ -14,22 +14,15 @@ from app.services.errors import DomainError, N_
 bp = Blueprint("service", __name__)
 
 
-
-def _service_or_404(service_id):
-    s = db.session.get(ServiceOfDocument, service_id)
-    if s is None or not e_service.can_open(s, current_user):
-        abort(404)
-    return s
-
-
 @bp.route("/cases/<int:case_id>/service/consent", methods=["GET", "POST"])
 @login_required
 def consent(case_id):
     case = case_or_404(case_id)
     form = ConsentForm()
-    parties = case.parties if current_user.is_staff else [p for p in case.parties if case.party_for(current_user) is p]
+    staff = case.can_review(current_user)
+    parties = case.parties if staff else [p for p in case.parties if case.party_for(current_user) is p]
     form.party.choices = [(p.id, p.name) for p in parties]
-    if not current_user.is_staff:
+    if not staff:
         form.how.choices = form.how.choices[:1]  # a party's own answer is explicit
     standing = {p.id: consent_service.current(case, p, "e_service") for p in case.parties}
     if request.method == "POST" and form.validate_on_submit():
@@ -51,7 +44,7 @@ def consent(case_id):
 @login_required
 def new(case_id):
     case = case_or_404(case_id)
-    if not (current_user.is_staff and current_user.court_id == case.court_id):
+    if not case.can_review(current_user):
         abort(404)
     form = ServeForm()
     form.party.choices = [(p.id, p.name) for p in case.parties]
@@ -80,29 +73,38 @@ def new(case_id):
 @bp.route("/service/<int:service_id>")
 @login_required
 def show(service_id):
-    s = _service_or_404(service_id)
-    if current_user.id == s.recipient_id:
-        e_service.mark_opened(s, current_user)
-    else:
-        e_service.refresh(s)
+    """The service page. Reading it writes nothing: the delivery times come in through the SMS jobs
+    (`e_service.sync_open_services`), and "opened" is recorded by the recipient's POST below."""
+    s = load_or_404(ServiceOfDocument, service_id)
+    return render("service/show.html", s=s, form=AckForm(), is_recipient=current_user.id == s.recipient_id,
+                  opened=any(a.opened_at for a in s.attempts))
+
+
+@bp.route("/service/<int:service_id>/open", methods=["POST"])
+@login_required
+def open_document(service_id):
+    """The recipient opens the served document: the read receipt (a POST, never a link's GET)."""
+    s = load_or_404(ServiceOfDocument, service_id)
+    if not AckForm().validate_on_submit():
+        abort(400)
+    e_service.mark_opened(s, current_user)
     db.session.commit()
-    return render("service/show.html", s=s, form=AckForm(), is_recipient=current_user.id == s.recipient_id)
+    return redirect(url_for(".document", service_id=s.id))
 
 
 @bp.route("/service/<int:service_id>/document")
 @login_required
 def document(service_id):
-    s = _service_or_404(service_id)
-    if current_user.id == s.recipient_id:
-        e_service.mark_opened(s, current_user)
-        db.session.commit()
-    return storage.send_stored(s.file)
+    s = load_or_404(ServiceOfDocument, service_id)
+    if current_user.id == s.recipient_id and not any(a.opened_at for a in s.attempts):
+        return redirect(url_for(".show", service_id=s.id))  # opening is recorded by a POST there
+    return send_stored(s.file)
 
 
 @bp.route("/service/<int:service_id>/ack", methods=["POST"])
 @login_required
 def acknowledge(service_id):
-    s = _service_or_404(service_id)
+    s = load_or_404(ServiceOfDocument, service_id)
     if not AckForm().validate_on_submit():
         abort(400)
     try:
@@ -117,7 +119,7 @@ def acknowledge(service_id):
 @bp.route("/service/<int:service_id>/certificate.pdf")
 @login_required
 def certificate(service_id):
-    s = _service_or_404(service_id)
+    s = load_or_404(ServiceOfDocument, service_id)
     if s.certificate is None:
         abort(404)
-    return storage.send_stored(s.certificate)
+    return send_stored(s.certificate)

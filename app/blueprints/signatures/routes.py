@@ -1,14 +1,15 @@
 """Capturing a person's signature (签名): drawn on the phone, or photographed on paper without JS."""
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from app.blueprints import load_or_404, send_stored
 from app.blueprints.identity.gate import face_check_required
 from app.blueprints.signatures.forms import SignatureForm
 from app.extensions import db
 from app.htmx import render
 from app.models import Signature
-from app.services import signatures, storage
+from app.services import signatures
 from app.services.auth import safe_target
 from app.services.errors import DomainError
 
@@ -49,8 +50,4 @@ def capture():
 @bp.route("/<int:signature_id>.png")
 @login_required
 def image(signature_id):
-    sig = db.session.get(Signature, signature_id)
-    # Only the person, or court staff (who see it on the documents it was applied to).
-    if sig is None or not (sig.user_id == current_user.id or current_user.is_staff):
-        abort(404)
-    return storage.send_stored(sig.image)
+    return send_stored(load_or_404(Signature, signature_id).image)

@@ -3,7 +3,7 @@
 Called from app.demo.seed(); adds the hearing only when the case has none yet (idempotent).
 """
 import io
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
@@ -11,7 +11,7 @@ from werkzeug.datastructures import FileStorage
 from app.extensions import db
 from app.models.hearing import Hearing
 from app.services import consent as consent_service
-from app.services import hearings as svc
+from app.services import court_time, hearings as svc
 
 CASE_REF = "LA2026-DEMO06"
 TITLE = "证据交换（异步）"
@@ -51,9 +51,9 @@ def seed_hearings(cases, users):
                           deadline=svc.utcnow() + timedelta(days=2), key="demo-2")
     photo = FileStorage(stream=io.BytesIO(delivery_note_photo()), filename="送货单.jpg", content_type="image/jpeg")
     svc.answer_item(first, plaintiff, "已上传2019年6月18日的送货单，被告仓库签收。", key="demo-3", files=[photo])
-    tomorrow = datetime.now(svc.court_tz()).date() + timedelta(days=1)
+    tomorrow = court_time.today() + timedelta(days=1)
     svc.post_item(hearing, judge, "请被告对原告提交的证据1发表质证意见，并说明未付清货款的原因。", parties=[d_party],
-                  deadline=svc.deadline_at(tomorrow, "24:00"), key="demo-4")
+                  deadline=court_time.deadline_at(tomorrow, "24:00"), key="demo-4")
     svc.post_message(hearing, defendant, "收到，我方正在核对账目，会按时回复。", key="demo-5")
     svc.post_message(hearing, clerk, "提醒：逾期回复会被标记为逾期，如需延期请在事项页面申请。", key="demo-6")
     return hearing

@@ -1,10 +1,9 @@
 """`demo seed --scale N`: a busy court on top of the demo, for `make bench`.
 
 N extra litigants, each filing one case in the demo court (states spread over the filing
-workflow), and, once the hearings feature provides `app.demo_scale`, a 1,000-message hearing.
+workflow), and a 1,000-message hearing (`app.demo.scale`).
 Idempotent: rows are found by their fixed filing reference and phone number.
 """
-import importlib
 import logging
 from datetime import timedelta
 
@@ -12,7 +11,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Case, CaseParty, Court, User, utcnow
-from app.services.events import record_event
+from app.services import events
 
 log = logging.getLogger("microcourt.demo")
 STATES = ("submitted", "needs_correction", "accepted", "rejected", "hearing")
@@ -47,7 +46,7 @@ def seed_scale(n, court_code="沪0101", hearing_messages=HEARING_MESSAGES):
         case.parties = [CaseParty(role="plaintiff", name=user.name, phone=phone, user_id=user.id)]
         db.session.add(case)
         db.session.flush()
-        record_event(case, user, "demo_seeded", state=state)
+        events.demo_seeded(case, user, state)
         created += 1
         if created % 500 == 0:
             db.session.flush()
@@ -55,14 +54,6 @@ def seed_scale(n, court_code="沪0101", hearing_messages=HEARING_MESSAGES):
 
 
 def seed_big_hearing(messages):
-    """A hearing thread with `messages` messages, via the hearings feature when it exists."""
-    try:
-        module = importlib.import_module("app.demo_scale")
-    except ImportError:
-        return "app.demo_scale not present yet: no big hearing"
-    for name in ("seed_big_hearing", "create_hearing_with_messages", "big_hearing", "seed"):
-        fn = getattr(module, name, None)
-        if callable(fn):
-            result = fn(messages)
-            return f"big hearing: {result}"
-    return "app.demo_scale has no known entry point: no big hearing"
+    """A hearing thread with `messages` messages (for the thread's speed in `make bench`)."""
+    from app.demo import scale
+    return f"big hearing: {scale.seed_big_hearing(messages)}"

@@ -1,4 +1,8 @@
-"""Demo data: one court, its staff, parties, a lawyer, an outsider and cases in every state.
+"""Demo data (`flask demo seed|links`): one court, its staff, parties, a lawyer, an outsider and
+cases in every state. The package holds everything made only for the demo and the bench:
+`filing` (filings in every state), `hearings` (a hearing room with an item and evidence),
+`documents` (transcripts, mediation, service), `faces` (reference photos), `busy_court` and
+`scale` (the `--scale` data for `make bench`).
 
 Idempotent: users are found by username or phone, cases by their fixed filing reference.
 """
@@ -9,7 +13,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Case, CaseParty, Court, User, utcnow
-from app.services.events import record_event
+from app.services import events
 
 COURT = dict(name="上海市黄浦区人民法院", code="沪0101")
 STAFF = [
@@ -85,15 +89,15 @@ def seed(faces_dir=None):
             ]
             db.session.add(case)
             db.session.flush()
-            record_event(case, case.filed_by, "demo_seeded", state=state)
+            events.demo_seeded(case, case.filed_by, state)
         cases.append(case)
     if faces_dir:
-        from app.services import identity
-        identity.enroll_demo_faces(faces_dir, {p["phone"]: p["face"] for p in PEOPLE})
-    from app.demo_filing import seed_filings
+        from app.demo.faces import enroll_demo_faces
+        enroll_demo_faces(faces_dir, {p["phone"]: p["face"] for p in PEOPLE})
+    from app.demo.filing import seed_filings
     seed_filings(cases, users["clerk"])
-    from app.demo_hearings import seed_hearings
+    from app.demo.hearings import seed_hearings
     seed_hearings(cases, users)
-    from app.demo_documents import seed_documents
+    from app.demo.documents import seed_documents
     cases += seed_documents(court, judge, plaintiff, defendant)
     return cases

@@ -10,8 +10,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import utcnow
 from app.models.filing import CorrectionItem, CorrectionRequest, FilingAttachment, FilingVersion
-from app.services import filing, storage
-from app.services.events import record_event
+from app.services import court_time, events, filing, storage
 
 
 def tiny_pdf(text):
@@ -87,14 +86,14 @@ def seed_filings(cases, clerk):
         db.session.add(version)
         db.session.flush()
         if case.state == "submitted":
-            case.registration_due_on = filing.local_today(case.submitted_at) + timedelta(days=7)
+            case.registration_due_on = court_time.today(case.submitted_at) + timedelta(days=7)
         elif case.state == "rejected":
             case.rejected_reason = "不属于本院管辖，请向被告住所地人民法院起诉。"
             case.decided_at, case.decided_by_id = utcnow() - timedelta(days=1), clerk.id
         elif case.state == "needs_correction":
             application = next(a for a in filing.current_attachments(case) if a.role == "application")
             req = CorrectionRequest(case_id=case.id, version_id=version.id, requested_by_id=clerk.id,
-                                    deadline=filing.end_of_day(filing.local_today() + timedelta(days=3)),
+                                    deadline=court_time.end_of_day(court_time.today() + timedelta(days=3)),
                                     note="请按以下各项一次性补正。")
             req.items = [
                 CorrectionItem(position=1, kind="replace_file", target=f"attachment:{application.id}",
@@ -106,6 +105,5 @@ def seed_filings(cases, clerk):
             ]
             db.session.add(req)
             db.session.flush()
-            record_event(case, clerk, "correction_requested", request_id=req.id, deadline=req.deadline.isoformat(),
-                         items=[{"kind": i.kind, "target": i.target, "note": i.note} for i in req.items])
+            events.correction_requested(case, clerk, req)
     db.session.flush()

@@ -9,9 +9,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Case, CaseParty, utcnow
-from app.services import mediation, signatures, transcripts
+from app.services import events, mediation, signatures, transcripts
 from app.services.auth import end_session, start_session
-from app.services.events import record_event
 
 # (filing reference, title, case number, purpose). Year 2025 numbers: the 2026 sequence stays free.
 DOCUMENT_CASES = [
@@ -60,19 +59,16 @@ def _hearing_id(case, judge, purpose):
 
 def _record_hearing(case, judge, people, purpose):
     hid = _hearing_id(case, judge, purpose)
-    record_event(case, judge, "hearing_opened", hearing_id=hid, purpose=purpose, mode="async",
-                 title="证据交换" if purpose == "evidence_exchange" else "调解")
-    record_event(case, judge, "participant_added", hearing_id=hid, user_id=judge.id, name=judge.name, role="judge")
+    events.hearing_opened(case, judge, hid, purpose=purpose, mode="async",
+                          title="证据交换" if purpose == "evidence_exchange" else "调解")
+    events.participant_added(case, judge, hid, judge, "judge")
     for role, user in people.items():
-        record_event(case, judge, "participant_added", hearing_id=hid, user_id=user.id, name=user.name, role=role)
-        record_event(case, user, "identity_verified", hearing_id=hid, user_id=user.id, name=user.name,
-                     method="demo", distance=None)
+        events.participant_added(case, judge, hid, user, role)
+        events.identity_verified(case, user, hid, method="demo")
     for i, (role, text) in enumerate(THREAD, 1):
         user = judge if role == "judge" else people[role]
-        record_event(case, user, "message_posted", hearing_id=hid, message_id=i, author_id=user.id,
-                     author_name=user.name, author_role=role, text=text, reply_to_message_id=None,
-                     evidence_ids=[], exhibits=[])
-    record_event(case, judge, "hearing_closed", hearing_id=hid)
+        events.message_posted(case, user, hid, message_id=i, role=role, text=text)
+    events.hearing_closed(case, judge, hid)
     return hid
 
 
@@ -95,7 +91,7 @@ def seed_documents(court, judge, plaintiff, defendant):
                         CaseParty(role="defendant", name=defendant.name, phone=defendant.phone, user=defendant)]
         db.session.add(case)
         db.session.flush()
-        record_event(case, plaintiff, "demo_seeded", state="hearing")
+        events.demo_seeded(case, plaintiff, "hearing")
         hid = _record_hearing(case, judge, {"plaintiff": plaintiff, "defendant": defendant}, purpose)
         draft = transcripts.render_draft(hid, notify=False)  # no demo SMS noise in the outbox
         transcript = draft.transcript
