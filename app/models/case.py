@@ -66,7 +66,8 @@ class Case(db.Model):
         if user is None or not getattr(user, "is_authenticated", False):
             return False
         if user.is_staff:
-            return user.court_id == self.court_id
+            # The draft page promises that the court sees nothing before submission.
+            return user.court_id == self.court_id and self.state != "draft"
         return user.id == self.filed_by_id or self.party_for(user) is not None
 
     def is_filer(self, user):

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.blueprints.filing.forms import (AttachmentForm, DetailsForm, JoinForm, PartyForm, ResubmitForm,
                                          RevisionForm, StartForm)
 from app.blueprints.identity.gate import face_check_redirect, face_check_required, needs_face_check
-from app.extensions import db
+from app.extensions import db, limiter
 from app.htmx import render
 from app.labels import KIND_LABELS
 from app.models import Case, CaseEvent, CaseParty
@@ -444,6 +444,7 @@ def join_post(ref):
 
 
 @bp.route("/verify/<code>")
+@limiter.limit(lambda: current_app.config["LIMIT_VERIFY"])
 def verify(code):
     """Public check of any court document's code: title, case number and SHA-256 only, no personal data."""
     from app.services.dossier import find_by_code

@@ -6,7 +6,7 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.htmx import render
 from app.models import Case, CaseParty
-from app.services.auth import safe_target
+from app.services.auth import safe_next
 
 bp = Blueprint("main", __name__)
 
@@ -21,7 +21,8 @@ def cases_for(user, page=1):
     """
     q = select(Case).order_by(Case.updated_at.desc())
     if user.is_staff:
-        q = q.where(Case.court_id == user.court_id)
+        # Unsubmitted drafts belong to the litigant alone: the court sees nothing before submission.
+        q = q.where(Case.court_id == user.court_id, Case.state != "draft")
     else:
         mine = select(CaseParty.case_id).where(or_(CaseParty.user_id == user.id, CaseParty.lawyer_id == user.id))
         q = q.where(or_(Case.filed_by_id == user.id, Case.id.in_(mine)))
@@ -40,7 +41,7 @@ def home():
 
 @bp.route("/lang/<code>")
 def language(code):
-    resp = redirect(safe_target(request.args.get("next")) or url_for("main.home"))
+    resp = redirect(safe_next(request.args.get("next")) or url_for("main.home"))
     if code in ("zh", "en"):
         resp.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
     return resp
