@@ -36,6 +36,11 @@ class ServiceOfDocument(db.Model):
 
     __table_args__ = (sa.CheckConstraint(sa.column("document_kind").in_(DOCUMENT_KINDS), name="document_kind"),)
 
+    def can_view(self, user):
+        """The person served, and the staff of the serving court; not the other side."""
+        return bool(getattr(user, "is_authenticated", False)
+                    and (user.id == self.recipient_id or self.case.can_review(user)))
+
 
 class ServiceChannelAttempt(db.Model):
     __tablename__ = "service_channel_attempts"
@@ -103,5 +108,5 @@ class ServiceAddress(db.Model):
         if user is None or not getattr(user, "is_authenticated", False):
             return False
         if user.is_staff:
-            return user.court_id == self.case.court_id
+            return self.case.can_review(user)
         return user.id in (self.owner_id, self.party.user_id)

@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
-from app.models import ActionLink, LoginCode, User, UserSession, utcnow
+from app.models import ActionLink, LoginCode, SignInCodeRequest, User, UserSession, utcnow
 from app.models.user import token_hash
 from app.services.errors import DomainError, InvalidCode, LinkExpired, LinkInvalid, LinkUsed, N_
 from app.services.notifications import send_sms
@@ -123,15 +123,46 @@ def _count_failure(user):
         audit.warning("account locked user=%s until=%s", user.id, until)
 
 
-def request_login_code(phone):
+def request_login_code(phone, ip=None):
     """Ask for a sign-in code for this number. The request does the same work whether or not the
-    number is registered (it only enqueues the job that decides), so neither its answer nor its
-    timing tells who has an account."""
-    enqueue_after_commit("jobs.signin.send_login_code", phone, queue="notifications")
+    number is registered (one row, one job; no lookup), so neither its answer nor its timing tells
+    who has an account. The job decides (`handle_code_request`)."""
+    row = SignInCodeRequest(phone=phone, ip=ip)
+    db.session.add(row)
+    db.session.flush()
+    enqueue_after_commit("jobs.signin.send_login_code", row.id, queue="notifications")
+    return row
+
+
+def handle_code_request(request_id):
+    """The job's work, once per request (a second run, or the sweep after a Redis outage, finds it
+    handled). Requests older than a code's lifetime are dropped: a late code only confuses."""
+    row = db.session.scalars(select(SignInCodeRequest).where(SignInCodeRequest.id == request_id)
+                             .with_for_update().execution_options(populate_existing=True)).one_or_none()
+    if row is None or row.handled_at is not None:
+        return None
+    now = utcnow()
+    if row.created_at < now - timedelta(minutes=current_app.config["LOGIN_CODE_MINUTES"]):
+        row.handled_at, row.outcome = now, "expired"
+        return None
+    user = send_login_code(row.phone)
+    row.handled_at, row.outcome = now, ("sent" if user else "unknown")
+    return user
+
+
+def sweep_code_requests(older_than_seconds=20):
+    """Periodic: enqueue again the code requests a Redis outage left unhandled; expire stale ones."""
+    cutoff = utcnow() - timedelta(seconds=older_than_seconds)
+    ids = db.session.scalars(select(SignInCodeRequest.id).where(
+        SignInCodeRequest.handled_at.is_(None), SignInCodeRequest.created_at < cutoff)
+        .order_by(SignInCodeRequest.id).limit(1000)).all()
+    for request_id in ids:
+        enqueue_after_commit("jobs.signin.send_login_code", request_id, queue="notifications")
+    return len(ids)
 
 
 def send_login_code(phone):
-    """The job's work: send a code if the number belongs to a litigant or lawyer. Says nothing either way."""
+    """Send a code if the number belongs to a litigant or lawyer. Says nothing either way."""
     user = db.session.scalar(select(User).where(User.phone == phone))
     if user is None or user.is_staff or not user.active:
         audit.info("sign-in code requested for unknown number")

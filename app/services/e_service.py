@@ -66,10 +66,6 @@ ADDRESS_CODE_MINUTES = 15
 ADDRESS_CODE_ATTEMPTS = 5
 
 
-def _is_court(case, actor):
-    return bool(actor.is_staff and actor.court_id == case.court_id)
-
-
 def recipient_for(party):
     """Who is served for this party: the lawyer, as the lawyer, when represented; else the party's
     own account; None when neither exists (never someone else's account)."""
@@ -101,7 +97,7 @@ def propose_address(case, party, actor, raw_address):
     owner = recipient_for(party)
     if owner is None:
         raise NoAccount()
-    if not (_is_court(case, actor) or actor.id == owner.id):
+    if not (case.can_review(actor) or actor.id == owner.id):
         raise NotAllowed()
     phone = normalise_phone(raw_address)
     if phone is None:
@@ -162,7 +158,7 @@ def confirm_address_by_code(row, actor, code):
 def confirm_address_in_person(row, actor, note):
     """A clerk of the court records that the owner confirmed the number in person: who (the clerk),
     when (now) and how (the note)."""
-    if not _is_court(row.case, actor):
+    if not row.case.can_review(actor):
         raise NotAllowed()
     note = (note or "").strip()
     if len(note) < 4:
@@ -174,7 +170,7 @@ def confirm_address_in_person(row, actor, note):
 
 
 def revoke_address(row, actor):
-    if not (_is_court(row.case, actor) or actor.id == row.owner_id):
+    if not (row.case.can_review(actor) or actor.id == row.owner_id):
         raise NotAllowed()
     row = _locked(row)
     if row.state == "revoked":
@@ -207,7 +203,7 @@ def _confirm(row, actor, how, note=None):
 def record_consent(case, party, actor, how, address=None):
     """Consent to e-service (a party's own consent, or the clerk recording it). An address given with
     it is proposed as the service address: it is used only once confirmed."""
-    if not (_is_court(case, actor) or case.party_for(actor) is party):
+    if not (case.can_review(actor) or case.party_for(actor) is party):
         raise NotAllowed()
     if how not in CONFIRMED_HOW:
         raise ValueError(how)
@@ -218,7 +214,7 @@ def record_consent(case, party, actor, how, address=None):
         raise NoAddress()
     row = consent_service.record_consent(case, party, "e_service", True, actor, how=how, address=phone)
     owner = recipient_for(party)
-    if address and owner is not None and (_is_court(case, actor) or actor.id == owner.id):
+    if address and owner is not None and (case.can_review(actor) or actor.id == owner.id):
         propose_address(case, party, actor, phone)
     return row
 
@@ -226,7 +222,7 @@ def record_consent(case, party, actor, how, address=None):
 def serve(case, party, actor, *, stored_file, kind, title=""):
     """Serve a filed document by SMS to the recipient's confirmed address. Needs the party's standing
     consent and a confirmed address; the SMS carries no sign-in token."""
-    if not _is_court(case, actor):
+    if not case.can_review(actor):
         raise NotAllowed()
     if kind not in DOCUMENT_KINDS or stored_file.case_id != case.id:
         raise InvalidState()
@@ -290,10 +286,6 @@ def refresh(service):
         if service.effective_at:
             enqueue_after_commit("jobs.documents.render_service_certificate", service.id, queue="documents")
     return changed
-
-
-def can_open(service, user):
-    return bool(user.is_authenticated and (user.id == service.recipient_id or _is_court(service.case, user)))
 
 
 def is_opened(service):

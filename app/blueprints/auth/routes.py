@@ -81,7 +81,7 @@ def phone():
     if number is None:
         form.phone.errors.append(_("This is not a mainland China mobile number (11 digits starting with 1)."))
         return render_template("auth/signin.html", phone_form=form), 400
-    auth_service.request_login_code(number)
+    auth_service.request_login_code(number, request.remote_addr)
     db.session.commit()
     # Same answer whether or not the number is registered: numbers are not enumerable.
     flash(_("If this number belongs to a party or lawyer, a code has been sent by SMS."), "info")

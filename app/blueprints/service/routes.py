@@ -17,7 +17,7 @@ bp = Blueprint("service", __name__)
 
 
 def _service_or_404(service_id):
-    return load_or_404(ServiceOfDocument, service_id, can=e_service.can_open)
+    return load_or_404(ServiceOfDocument, service_id)
 
 
 def _address_or_404(address_id):
@@ -33,9 +33,10 @@ def _user_key():
 def consent(case_id):
     case = case_or_404(case_id)
     form = ConsentForm()
-    parties = case.parties if current_user.is_staff else [p for p in case.parties if case.party_for(current_user) is p]
+    staff = case.can_review(current_user)
+    parties = case.parties if staff else [p for p in case.parties if case.party_for(current_user) is p]
     form.party.choices = [(p.id, p.name) for p in parties]
-    if not current_user.is_staff:
+    if not staff:
         form.how.choices = form.how.choices[:1]  # a party's own answer is explicit
     standing = {p.id: consent_service.current(case, p, "e_service") for p in case.parties}
     confirmed = {p.id: e_service.confirmed_address(p, e_service.recipient_for(p)) for p in case.parties}
@@ -58,7 +59,7 @@ def consent(case_id):
 
 def _address_parties(case):
     """Parties whose address this person may propose: all for the court, else those they receive for."""
-    if current_user.is_staff:
+    if case.can_review(current_user):
         return list(case.parties)
     return [p for p in case.parties if e_service.recipient_for(p) is not None
             and e_service.recipient_for(p).id == current_user.id]
@@ -174,7 +175,7 @@ def address_revoke(address_id):
 @login_required
 def new(case_id):
     case = case_or_404(case_id)
-    if not (current_user.is_staff and current_user.court_id == case.court_id):
+    if not case.can_review(current_user):
         abort(404)
     form = ServeForm()
     form.party.choices = [(p.id, p.name) for p in case.parties]
