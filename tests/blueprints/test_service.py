@@ -126,3 +126,12 @@ def test_serving_to_an_unconfirmed_number_is_refused_clearly(client, db, auth, w
                                                                    "title": "", "file": w["doc"].id})
     assert resp.status_code == 400 and "确认" in resp.get_data(as_text=True)
     assert db.session.scalar(select(SmsMessage).where(SmsMessage.kind == "service")) is None
+
+
+def test_party_giving_a_number_with_consent_goes_on_to_confirm_it(client, db, auth, w):
+    auth.login(w["plaintiff"])
+    resp = client.post(f"/cases/{w['case'].id}/service/consent",
+                       data={"party": w["p"].id, "how": "explicit", "address": "13700005559"})
+    assert resp.status_code == 302 and "/service/addresses/" in resp.location
+    assert client.post(resp.location + "/confirm", data={"code": _code(db, "13700005559")}).status_code == 302
+    assert e_service.confirmed_address(w["p"], w["plaintiff"]).address == "13700005559"

@@ -50,6 +50,12 @@ def consent(case_id):
         else:
             db.session.commit()
             flash(_("Consent to electronic service is recorded."), "success")
+            waiting = next((r for r in e_service.addresses_for(case, current_user) if r.state == "pending"
+                            and r.owner_id == current_user.id and r.code_sent_at), None)
+            if waiting is not None:  # the number given with the consent: confirm it with the code just sent
+                flash(_("A code was sent to %(number)s. Enter it here to confirm the number.",
+                        number=waiting.address), "info")
+                return redirect(url_for(".address", address_id=waiting.id))
             return redirect(url_for(".consent", case_id=case.id))
     return render("service/consent.html", case=case, form=form, standing=standing, confirmed=confirmed,
                   status=400 if request.method == "POST" else 200)
