@@ -102,7 +102,7 @@ def test_opened_is_recorded_only_by_a_post(client, db, auth, w):
     service = _served(db, w)
     auth.login(w["plaintiff"])
     page = client.get(f"/service/{service.id}")
-    assert page.status_code == 200 and 'id="open"' in page.get_data(as_text=True)
+    assert page.status_code == 200 and f'action="/service/{service.id}/open"' in page.get_data(as_text=True)
     doc = client.get(f"/service/{service.id}/document")
     assert doc.status_code == 302  # back to the page with the button
     db.session.expire_all()

@@ -210,21 +210,22 @@ def new(case_id):
 @bp.route("/service/<int:service_id>")
 @login_required
 def show(service_id):
-    """What the SMS links to. A GET only shows; the recipient opens the document with a POST."""
+    """The service page. Reading it writes nothing: the delivery times come in through the SMS jobs
+    (`e_service.sync_open_services`), and "opened" is recorded by the recipient's POST below."""
     s = _service_or_404(service_id)
     return render("service/show.html", s=s, form=AckForm(), is_recipient=current_user.id == s.recipient_id,
-                  opened=e_service.is_opened(s))
+                  opened=any(a.opened_at for a in s.attempts))
 
 
 @bp.route("/service/<int:service_id>/open", methods=["POST"])
 @login_required
 def open_document(service_id):
+    """The recipient opens the served document: the read receipt (a POST, never a link's GET)."""
     s = _service_or_404(service_id)
     if not AckForm().validate_on_submit():
         abort(400)
-    if current_user.id == s.recipient_id:
-        e_service.mark_opened(s, current_user)
-        db.session.commit()
+    e_service.mark_opened(s, current_user)
+    db.session.commit()
     return redirect(url_for(".document", service_id=s.id))
 
 
@@ -232,8 +233,8 @@ def open_document(service_id):
 @login_required
 def document(service_id):
     s = _service_or_404(service_id)
-    if current_user.id == s.recipient_id and not e_service.is_opened(s):
-        return redirect(url_for(".show", service_id=s.id))  # opening is recorded by the POST on that page
+    if current_user.id == s.recipient_id and not any(a.opened_at for a in s.attempts):
+        return redirect(url_for(".show", service_id=s.id))  # opening is recorded by a POST there
     return storage.send_stored(s.file)
 
 
