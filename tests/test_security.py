@@ -443,15 +443,26 @@ def test_code_requests_left_by_a_redis_outage_are_swept(app, db, make_user, monk
 
 # --------------------------------------------------------------------------- proxies, cookies, HSTS (#12.4, #12.6)
 
-def _second_app(database_url, storage_dir, **settings):
+@pytest.fixture
+def second_app(database_url, storage_dir):
+    """Another app on the same database, built by create_app() with other settings (its engine is
+    disposed afterwards)."""
     from app import create_app
     from app.config import TestConfig
-
-    attrs = dict(SQLALCHEMY_DATABASE_URI=database_url, STORAGE=str(storage_dir), **settings)
-    application = create_app(type("Config", (TestConfig,), attrs))
+    from app.extensions import db as _db
     from tests.conftest import CourtClient
-    application.test_client_class = CourtClient
-    return application
+    made = []
+
+    def make(**settings):
+        attrs = dict(SQLALCHEMY_DATABASE_URI=database_url, STORAGE=str(storage_dir), **settings)
+        application = create_app(type("Config", (TestConfig,), attrs))
+        application.test_client_class = CourtClient
+        made.append(application)
+        return application
+    yield make
+    for application in made:
+        with application.app_context():
+            _db.engine.dispose()
 
 
 def test_forwarded_for_is_ignored_without_trusted_proxies(app, client):
@@ -465,10 +476,10 @@ def test_forwarded_for_is_ignored_without_trusted_proxies(app, client):
     assert codes == [302, 302, 302, 429]
 
 
-def test_behind_a_trusted_proxy_limits_key_on_the_real_client(app, db, database_url, storage_dir):
+def test_behind_a_trusted_proxy_limits_key_on_the_real_client(app, db, second_app):
     """TRUSTED_PROXIES=1 (nginx): each client has its own bucket, and a client cannot pick its
     bucket by sending its own X-Forwarded-For (nginx appends the real address; only that one counts)."""
-    proxied = _second_app(database_url, storage_dir, TRUSTED_PROXIES=1, LIMIT_SMS_PER_IP="3 per hour")
+    proxied = second_app(TRUSTED_PROXIES=1, LIMIT_SMS_PER_IP="3 per hour")
     c = proxied.test_client()
 
     def ask(i, forwarded):
@@ -481,8 +492,8 @@ def test_behind_a_trusted_proxy_limits_key_on_the_real_client(app, db, database_
     assert ask(5, "198.51.100.7") == 429
 
 
-def test_production_defaults_are_secure(db, database_url, storage_dir):
-    prod = _second_app(database_url, storage_dir, DEMO=False, INSECURE=False)
+def test_production_defaults_are_secure(db, second_app):
+    prod = second_app(DEMO=False, INSECURE=False)
     assert prod.config["SESSION_COOKIE_SECURE"] is True and prod.config["REMEMBER_COOKIE_SECURE"] is True
     c = prod.test_client()
     with prod.app_context():
@@ -492,8 +503,8 @@ def test_production_defaults_are_secure(db, database_url, storage_dir):
 
 
 @pytest.mark.parametrize("settings", [dict(DEMO=True, INSECURE=False), dict(DEMO=False, INSECURE=True)])
-def test_demo_or_explicit_insecure_keeps_plain_http(db, database_url, storage_dir, settings):
-    dev = _second_app(database_url, storage_dir, **settings)
+def test_demo_or_explicit_insecure_keeps_plain_http(db, second_app, settings):
+    dev = second_app(**settings)
     assert dev.config["SESSION_COOKIE_SECURE"] is False
     with dev.app_context():
         resp = dev.test_client().get("/signin/staff")
