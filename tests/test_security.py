@@ -91,7 +91,7 @@ def _rows(db, rule):
         if "ref" in rule.arguments and "ref" not in row:
             row["ref"] = refs.get(row.get("case_id"))
         if "which" in rule.arguments:
-            row["which"] = "selfie"
+            row["which"] = "reference"
         if all(row.get(a) is not None for a in rule.arguments):
             out.append(row)
     return out
@@ -133,6 +133,25 @@ def world(db, make_user, make_case, make_court, seed_everything):
     db.session.commit()  # the transcript draft is rendered inline (no Redis in tests)
     transcript = db.session.scalar(select(Transcript).where(Transcript.hearing_id == hearing.id))
     assert transcript is not None and transcript.versions, "the one-sided session has no transcript"
+    # Electronic service of that transcript to the plaintiff's side: a confirmed address, a service.
+    from app.services import e_service
+    e_service.record_consent(case, inside, judge, "explicit")
+    address = e_service.propose_address(case, inside, judge, e_service.recipient_for(inside).phone)
+    e_service.confirm_address_in_person(address, judge, "身份证已核对")
+    e_service.propose_address(case, inside, judge, "13700006666")  # and one still waiting
+    e_service.serve(case, inside, judge, stored_file=transcript.versions[-1].file, kind="transcript")
+    # A self-uploaded reference photo waiting in the clerks' queue (the rows a self-upload makes).
+    from app.models import ClerkReview, FaceReference
+    from app.services import storage
+    person = excluded.user
+    photo = storage.save_bytes(drawn_png(), name="reference.png", content_type="image/png")
+    card = storage.save_bytes(drawn_png(), name="id-card.png", content_type="image/png")
+    ref = FaceReference(user_id=person.id, encoding=bytes(1024), model="test", source="self_upload",
+                        status="pending_approval", image_id=photo.id, id_card_image_id=card.id)
+    db.session.add(ref)
+    db.session.flush()
+    db.session.add(ClerkReview(user_id=person.id, case_id=case.id, reason="pending_approval", reference_id=ref.id))
+    db.session.commit()
     other_court = make_court()
     stranger_party = make_user("litigant", name="另案当事人")
     own_case = make_case(court=other_court, filer=stranger_party)
@@ -196,6 +215,8 @@ def test_outsiders_reach_nothing(app, db, make_client, auth, world, identity, me
     cases = db.session.scalars(select(Case).where(Case.id.notin_(own or {0}))).all()
     secrets_ = [c.title for c in cases if c.title] + [c.case_number for c in cases if c.case_number] + world["private"]
     tried, routes, holes, waived = _sweep(app, db, make_client, auth, identity, user, own, secrets_, method)
+    untried = [r.endpoint for r in _id_rules(app, method) if not _rows(db, r)]
+    assert not untried, f"no real ids to try on {untried}: add such rows to the world"
     print(f"\nsweep {identity} {method}: {routes} routes, {tried} requests, {len(waived)} waived (house lane)")
     assert tried > 100 and routes > 15
     assert not holes, "\n".join(holes[:40])
