@@ -121,6 +121,7 @@ def _count_failure(user):
         until = utcnow() + timedelta(minutes=cfg["ACCOUNT_LOCKOUT_MINUTES"])
         db.session.execute(update(User).where(User.id == user.id).values(failed_sign_ins=0, locked_until=until))
         audit.warning("account locked user=%s until=%s", user.id, until)
+    return count
 
 
 def request_login_code(phone, ip=None):
