@@ -101,7 +101,7 @@ def _load_user(token):
 @login_manager.unauthorized_handler
 def _unauthorized():
     from flask import redirect, url_for
-    from app.services.auth import safe_next
+    from app.services.auth import safe_target
     if request.method == "GET":
-        session["next"] = safe_next(request.full_path.rstrip("?"))
+        session["next"] = safe_target(request.full_path.rstrip("?"))
     return redirect(url_for("auth.signin"))

@@ -231,7 +231,7 @@ def safe_next(target, default="/"):
     return target if all(_is_local_path(f) for f in seen) else default
 
 
-safe_target = safe_next  # the former name, kept for callers not yet renamed
+safe_target = safe_next  # the same function under its former name, still used by other areas
 
 
 def create_action_link(user, target="/", purpose="sign_in", hours=None, counts_as_face_check=False):

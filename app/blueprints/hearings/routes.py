@@ -491,8 +491,8 @@ def consent(case_id, hid):
         svc.give_consent(hearing, current_user, given)
         db.session.commit()
         if given:
-            from app.services.auth import safe_next
-            nxt = safe_next(request.args.get("next") or _thread_url(hearing))
+            from app.services.auth import safe_target
+            nxt = safe_target(request.args.get("next") or _thread_url(hearing))
             return redirect(nxt if nxt.startswith(f"/cases/{case.id}/hearings/{hearing.id}") else _thread_url(hearing))
         flash(_("Recorded: you did not consent. The judge will arrange this stage offline or live."), "info")
         return redirect(url_for("hearings.index", case_id=case.id))

@@ -8,7 +8,7 @@ from functools import wraps
 from flask import redirect, request, url_for
 from flask_login import current_user
 
-from app.services.auth import safe_next
+from app.services.auth import safe_target
 
 
 def needs_face_check(user):
@@ -16,7 +16,7 @@ def needs_face_check(user):
 
 
 def face_check_redirect(next_url=None):
-    target = safe_next(next_url or (request.full_path.rstrip("?") if request.method == "GET" else request.path))
+    target = safe_target(next_url or (request.full_path.rstrip("?") if request.method == "GET" else request.path))
     url = url_for("identity.check", next=target)
     if getattr(request, "htmx", None):
         resp = redirect(url)

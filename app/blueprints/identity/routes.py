@@ -13,7 +13,7 @@ from app.extensions import db, limiter
 from app.htmx import render
 from app.models import Case, ClerkReview, User
 from app.services import identity, storage
-from app.services.auth import safe_next
+from app.services.auth import safe_target
 from app.services.errors import DomainError
 
 bp = Blueprint("identity", __name__, url_prefix="/identity")
@@ -105,7 +105,7 @@ def _check_page(form, next_url, status=200):
 @login_required
 @_limited
 def check():
-    next_url = safe_next(request.values.get("next"))
+    next_url = safe_target(request.values.get("next"))
     if current_user.is_staff or current_user.face_verified:
         return redirect(next_url)
     form = FaceCheckForm()
@@ -151,7 +151,7 @@ def reference():
     if current_user.is_staff:
         abort(404)
     form = ReferenceForm()
-    next_url = safe_next(request.values.get("next"))
+    next_url = safe_target(request.values.get("next"))
     status = 200
     if request.method == "POST":
         status = 400

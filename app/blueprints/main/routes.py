@@ -6,7 +6,7 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.htmx import render
 from app.models import Case, CaseParty
-from app.services.auth import safe_next
+from app.services.auth import safe_target
 
 bp = Blueprint("main", __name__)
 
@@ -41,7 +41,7 @@ def home():
 
 @bp.route("/lang/<code>")
 def language(code):
-    resp = redirect(safe_next(request.args.get("next")) or url_for("main.home"))
+    resp = redirect(safe_target(request.args.get("next")) or url_for("main.home"))
     if code in ("zh", "en"):
         resp.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
     return resp

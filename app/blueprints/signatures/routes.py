@@ -9,7 +9,7 @@ from app.extensions import db
 from app.htmx import render
 from app.models import Signature
 from app.services import signatures, storage
-from app.services.auth import safe_next
+from app.services.auth import safe_target
 from app.services.errors import DomainError
 
 bp = Blueprint("signatures", __name__, url_prefix="/signature")
@@ -26,7 +26,7 @@ def _page(form, status=200):
 def capture():
     form = SignatureForm()
     if request.method == "GET":
-        form.next.data = safe_next(request.args.get("next")) if request.args.get("next") else ""
+        form.next.data = safe_target(request.args.get("next")) if request.args.get("next") else ""
         return _page(form)
     if not form.validate_on_submit():
         return _page(form, 400)
@@ -43,7 +43,7 @@ def capture():
         return _page(form, exc.status)
     db.session.commit()
     flash(_("Your signature is saved. It is only applied to a document when you confirm that document."), "success")
-    return redirect(safe_next(form.next.data) if form.next.data else url_for(".capture"))
+    return redirect(safe_target(form.next.data) if form.next.data else url_for(".capture"))
 
 
 @bp.route("/<int:signature_id>.png")
