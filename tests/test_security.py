@@ -377,31 +377,42 @@ def test_failures_are_counted_per_account_across_ips(app, make_client, db, make_
 
 
 def test_failure_count_is_atomic_across_app_servers(app, db, make_user):
-    """Two servers counting a failure at once: the second waits for the first's row lock and counts
-    on top of it (a read-then-write counter would lose one)."""
+    """Two servers counting a try at once: the second waits for the first's row lock and counts on
+    top of it (a read-then-write counter would lose one)."""
     import threading
     from app.models import User
     from app.services import auth as auth_service
     if db.engine.dialect.name != "postgresql":
         pytest.skip("row locks need PostgreSQL")
     user_id = make_user("judge", username="judge-race", password="right password").id
-    counts = {}
 
     def server_b():
         with app.app_context():
-            counts["b"] = auth_service._count_failure(db.session.get(User, user_id))
+            auth_service.staff_password_login("judge-race", "wrong b")
             db.session.commit()
-    with app.app_context():  # server A counts and has not committed yet
-        counts["a"] = auth_service._count_failure(db.session.get(User, user_id))
+    with app.app_context():  # server A has counted its try and not committed yet
+        assert auth_service.staff_password_login("judge-race", "wrong a") is None
         b = threading.Thread(target=server_b)
         b.start()
         b.join(1)
         assert b.is_alive(), "server B did not wait for server A's count"
         db.session.commit()
     b.join(10)
-    assert counts == {"a": 1, "b": 2}
     db.session.expire_all()
     assert db.session.get(User, user_id).failed_sign_ins == 2
+
+
+def test_tries_beyond_the_limit_are_refused_before_the_password_counts(client, db, make_user):
+    """Guesses sent in parallel take their numbers before any of them locks the account: a try
+    numbered beyond the limit is refused even with the right password."""
+    from app.models import User
+    user = make_user("judge", username="judge-burst", password="right password")
+    user.failed_sign_ins = 5  # five tries in flight, none has written the lock yet
+    db.session.commit()
+    resp = _staff_post(client, "judge-burst", "right password")
+    assert resp.status_code == 429 and client.get("/").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, user.id).failed_sign_ins == 5
 
 
 def test_password_check_costs_the_same_for_unknown_names(app, client, db, make_user, monkeypatch):

@@ -90,7 +90,13 @@ def _dummy_hash():
 def staff_password_login(username, password):
     """The staff account for this name and password, or None. Raises AccountLocked while the
     account is locked, even for the right password. Exactly one password hash is checked on every
-    path (unknown name, litigant, inactive, locked, wrong or right password)."""
+    path (unknown name, litigant, inactive, locked, wrong or right password).
+
+    Each try takes a number from the account's counter (an atomic UPDATE … RETURNING) before its
+    password counts, so guesses sent in parallel, to several app servers, get no more than
+    ACCOUNT_LOCKOUT_FAILURES checks between two successes; the try that reaches the limit with a
+    wrong password locks the account for ACCOUNT_LOCKOUT_MINUTES."""
+    cfg = current_app.config
     name = normalise_username(username)
     user = db.session.scalar(select(User).where(func.lower(User.username) == name)) if name else None
     usable = user is not None and user.is_staff and user.active and bool(user.password_hash)
@@ -98,30 +104,26 @@ def staff_password_login(username, password):
     if not usable:
         audit.info("password sign-in failed (no such staff account) username=%r", name)
         return None
-    if user.locked_until is not None and user.locked_until > utcnow():
-        audit.info("password sign-in refused, account locked user=%s until=%s", user.id, user.locked_until)
-        raise AccountLocked()
-    if not matches:
-        _count_failure(user)
-        return None
-    if user.failed_sign_ins or user.locked_until:
-        db.session.execute(update(User).where(User.id == user.id).values(failed_sign_ins=0, locked_until=None))
-    return user
-
-
-def _count_failure(user):
-    """One more failure, counted atomically in the row (two app servers cannot both miss a count);
-    the failure that reaches the limit locks the account."""
-    cfg = current_app.config
-    count = db.session.execute(update(User).where(User.id == user.id)
+    now = utcnow()
+    # A lock that has run out starts a fresh count (conditional, so two servers cannot both reset).
+    db.session.execute(update(User).where(User.id == user.id, User.locked_until <= now)
+                       .values(failed_sign_ins=0, locked_until=None))
+    tries = db.session.execute(update(User).where(User.id == user.id)
                                .values(failed_sign_ins=User.failed_sign_ins + 1)
-                               .returning(User.failed_sign_ins)).scalar_one()
-    audit.info("password sign-in failed user=%s failures=%s", user.id, count)
-    if count >= cfg["ACCOUNT_LOCKOUT_FAILURES"]:
-        until = utcnow() + timedelta(minutes=cfg["ACCOUNT_LOCKOUT_MINUTES"])
-        db.session.execute(update(User).where(User.id == user.id).values(failed_sign_ins=0, locked_until=until))
+                               .returning(User.failed_sign_ins, User.locked_until)).one()
+    limit = cfg["ACCOUNT_LOCKOUT_FAILURES"]
+    if tries.locked_until is not None or tries.failed_sign_ins > limit:
+        audit.info("password sign-in refused, account locked user=%s try=%s", user.id, tries.failed_sign_ins)
+        raise AccountLocked()
+    if matches:
+        db.session.execute(update(User).where(User.id == user.id).values(failed_sign_ins=0, locked_until=None))
+        return user
+    audit.info("password sign-in failed user=%s try=%s", user.id, tries.failed_sign_ins)
+    if tries.failed_sign_ins >= limit:
+        until = now + timedelta(minutes=cfg["ACCOUNT_LOCKOUT_MINUTES"])
+        db.session.execute(update(User).where(User.id == user.id).values(locked_until=until))
         audit.warning("account locked user=%s until=%s", user.id, until)
-    return count
+    return None
 
 
 def request_login_code(phone, ip=None):
