@@ -26,6 +26,7 @@ def create_app(config_class=None):
     if uri.startswith("sqlite"):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {}
         config_module.INSTANCE.mkdir(parents=True, exist_ok=True)
+    _security_defaults(app)
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
     app.config["RATELIMIT_KEY_PREFIX"] = app.config.get("RATELIMIT_KEY_PREFIX", "microcourt")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
@@ -68,6 +69,20 @@ def create_app(config_class=None):
     from app import web
     web.init_app(app)
     return app
+
+
+def _security_defaults(app):
+    """Secure cookies and HSTS unless demo mode or MICROCOURT_INSECURE; ProxyFix for trusted proxies."""
+    secure = not (app.config.get("DEMO") or app.config.get("INSECURE"))
+    for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
+        if app.config.get(key) is None:
+            app.config[key] = secure
+    if app.config.get("HSTS") is None:
+        app.config["HSTS"] = "max-age=31536000; includeSubDomains" if secure else ""
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
 
 @login_manager.user_loader

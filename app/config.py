@@ -37,9 +37,17 @@ class Config:
     # Sessions: the cookie only names a server-side session row (see models/user.py).
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
     SESSION_LIFETIME_HOURS = int(os.environ.get("SESSION_LIFETIME_HOURS", "12"))
     REMEMBER_COOKIE_DURATION = 0
+    # Production defaults: Secure cookies and HSTS. Off only in demo mode or with an explicit
+    # MICROCOURT_INSECURE=1 (plain-HTTP development); create_app() settles the None values.
+    INSECURE = _bool("MICROCOURT_INSECURE", False)
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE") if "SESSION_COOKIE_SECURE" in os.environ else None
+    REMEMBER_COOKIE_SECURE = None
+    HSTS = os.environ.get("MICROCOURT_HSTS")  # None: "max-age=31536000; includeSubDomains" when secure
+    # Reverse proxies in front of the app (nginx = 1). Only then are X-Forwarded-For/-Proto
+    # believed, and only the last N hops: per-IP limits key on the real client, unspoofable.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
 
     WTF_CSRF_TIME_LIMIT = 8 * 3600  # a litigant on a slow phone may leave a form open for hours
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "25")) * 1024 * 1024
@@ -54,7 +62,12 @@ class Config:
     # Redis down must not take sign-in down with it: count in process memory until it is back.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_SWALLOW_ERRORS = True
-    LIMIT_PASSWORD = os.environ.get("LIMIT_PASSWORD", "5 per 10 minutes")
+    LIMIT_PASSWORD = os.environ.get("LIMIT_PASSWORD", "5 per 10 minutes")  # per account name (normalised)
+    LIMIT_PASSWORD_PER_IP = os.environ.get("LIMIT_PASSWORD_PER_IP", "30 per 10 minutes")
+    # Per account, in the database: survives a Redis flush and holds across every app server.
+    ACCOUNT_LOCKOUT_FAILURES = int(os.environ.get("ACCOUNT_LOCKOUT_FAILURES", "5"))
+    ACCOUNT_LOCKOUT_MINUTES = int(os.environ.get("ACCOUNT_LOCKOUT_MINUTES", "10"))
+    LIMIT_VERIFY = os.environ.get("LIMIT_VERIFY", "30 per minute;300 per day")  # public /verify, per IP
     LIMIT_SMS_PER_NUMBER = os.environ.get("LIMIT_SMS_PER_NUMBER", "5 per hour")
     LIMIT_SMS_PER_IP = os.environ.get("LIMIT_SMS_PER_IP", "20 per hour")
     LIMIT_SMS_GLOBAL = os.environ.get("LIMIT_SMS_GLOBAL", "2000 per hour")

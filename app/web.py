@@ -66,6 +66,8 @@ def init_app(app):
         resp.headers["X-Content-Type-Options"] = "nosniff"
         resp.headers["X-Frame-Options"] = "DENY"
         resp.headers["Referrer-Policy"] = "no-referrer"
+        if app.config.get("HSTS"):
+            resp.headers["Strict-Transport-Security"] = app.config["HSTS"]
         if request.path.startswith("/static/"):
             # A versioned URL never changes content (see _static_version): cache it for a year.
             resp.headers["Cache-Control"] = ("public, max-age=31536000, immutable" if request.args.get("v")

@@ -9,9 +9,9 @@ from app.models.filing import (AcceptanceNotice, CaseNumberSequence, CorrectionI
                                CorrectionRequest, FilingAttachment, FilingVersion)
 from app.models.hearing import (AsyncTrialConditions, DeadlineChange, Evidence, ExtensionRequest,  # noqa: F401
                                 HearingItem, Hearing, HearingParticipant, ItemAddressee, Message, ReminderSent)
-from app.models.notification import ActionLink, LoginCode, SmsMessage  # noqa: F401
+from app.models.notification import ActionLink, LoginCode, SignInCodeRequest, SmsMessage  # noqa: F401
 from app.models.user import User, UserSession  # noqa: F401
 from app.models.mediation import MediationAgreement, MediationConfirmation, MediationVersion  # noqa: F401
-from app.models.service import ServiceChannelAttempt, ServiceOfDocument  # noqa: F401
+from app.models.service import ServiceAddress, ServiceChannelAttempt, ServiceOfDocument  # noqa: F401
 from app.models.signature import Signature, SignatureApplication  # noqa: F401
 from app.models.transcript import Transcript, TranscriptConfirmation, TranscriptVersion  # noqa: F401

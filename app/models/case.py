@@ -69,7 +69,8 @@ class Case(db.Model):
         if user is None or not getattr(user, "is_authenticated", False):
             return False
         if user.is_staff:
-            return self.court.is_staff(user)
+            # The draft page promises that the court sees nothing before submission.
+            return self.court.is_staff(user) and self.state != "draft"
         return self.is_filer(user) or self.party_for(user) is not None
 
     def is_filer(self, user):

@@ -57,3 +57,22 @@ class ActionLink(db.Model):
     counts_as_face_check = db.Column(db.Boolean, nullable=False, default=False)  # demo links only
 
     user = db.relationship("User")
+
+
+CODE_REQUEST_OUTCOMES = ("sent", "unknown", "expired")
+
+
+class SignInCodeRequest(db.Model):
+    """A request for an SMS sign-in code, recorded the same way for every number, registered or not.
+    The job that handles it decides whether a code goes out, so the request itself (its answer, its
+    timing, its queries) tells nobody who has an account; the row also keeps it through a Redis
+    outage, for the sweep."""
+    __tablename__ = "sign_in_code_requests"
+    id = db.Column(db.Integer, primary_key=True)
+    phone = db.Column(db.String(20), nullable=False)
+    ip = db.Column(db.String(64))
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow, index=True)
+    handled_at = db.Column(UTCDateTime)
+    outcome = db.Column(db.String(8))
+
+    __table_args__ = (sa.CheckConstraint(sa.column("outcome").in_(CODE_REQUEST_OUTCOMES), name="outcome"),)

@@ -30,6 +30,9 @@ class User(UserMixin, db.Model):
     active = db.Column(db.Boolean, nullable=False, default=True)
     is_demo = db.Column(db.Boolean, nullable=False, default=False)
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+    # Staff sign-in lockout, per account and shared by every app server (see services/auth.py).
+    failed_sign_ins = db.Column(db.Integer, nullable=False, default=0, server_default="0")
+    locked_until = db.Column(UTCDateTime)
 
     court = db.relationship("Court")
 

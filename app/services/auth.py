@@ -1,19 +1,24 @@
-"""Signing in and out: server-side sessions, SMS codes and one-time SMS links."""
+"""Signing in and out: server-side sessions, SMS codes and one-time SMS links, the staff lockout
+and the one `safe_next()` every redirect to a `next` goes through."""
 import hmac
 import logging
 import re
 import secrets
+import unicodedata
 from datetime import timedelta
+from urllib.parse import unquote, urlsplit
 
 from flask import current_app
 from flask_babel import force_locale, gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
-from app.models import ActionLink, LoginCode, User, UserSession, utcnow
+from app.models import ActionLink, LoginCode, SignInCodeRequest, User, UserSession, utcnow
 from app.models.user import token_hash
-from app.services.errors import InvalidCode, LinkExpired, LinkInvalid, LinkUsed
+from app.services.errors import DomainError, InvalidCode, LinkExpired, LinkInvalid, LinkUsed, N_
 from app.services.notifications import send_sms
+from app.services.queue import enqueue_after_commit
 
 audit = logging.getLogger("microcourt.audit")
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
@@ -58,15 +63,108 @@ def end_session(row):
         audit.info("sign-out user=%s session=%s", row.user_id, row.id)
 
 
+class AccountLocked(DomainError):
+    """Too many wrong passwords for this account: even the right one waits (per account, in the database)."""
+    status = 429
+    message = N_("Too many attempts. Please wait a few minutes and try again.")
+
+
+def normalise_username(raw):
+    """The one form of a user name used for lookups and rate limits: NFKC, trimmed, case-folded,
+    so "Judge", " judge\t" and the full-width "ｊｕｄｇｅ" are the same account and share one count."""
+    return unicodedata.normalize("NFKC", raw or "").strip().casefold()
+
+
+_dummy_hashes = {}
+
+
+def _dummy_hash():
+    """A real hash of a random password with the configured method: checking a password against it
+    costs what checking a real one costs, so unknown names answer as slowly as known ones."""
+    method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+    if method not in _dummy_hashes:
+        _dummy_hashes[method] = generate_password_hash(secrets.token_urlsafe(16), method=method)
+    return _dummy_hashes[method]
+
+
 def staff_password_login(username, password):
-    user = db.session.scalar(select(User).where(User.username == username))
-    if user is None or not user.is_staff or not user.active or not user.check_password(password):
-        audit.info("password sign-in failed username=%r", username)
+    """The staff account for this name and password, or None. Raises AccountLocked while the
+    account is locked, even for the right password. Exactly one password hash is checked on every
+    path (unknown name, litigant, inactive, locked, wrong or right password).
+
+    Each try takes a number from the account's counter (an atomic UPDATE … RETURNING) before its
+    password counts, so guesses sent in parallel, to several app servers, get no more than
+    ACCOUNT_LOCKOUT_FAILURES checks between two successes; the try that reaches the limit with a
+    wrong password locks the account for ACCOUNT_LOCKOUT_MINUTES."""
+    cfg = current_app.config
+    name = normalise_username(username)
+    user = db.session.scalar(select(User).where(func.lower(User.username) == name)) if name else None
+    usable = user is not None and user.is_staff and user.active and bool(user.password_hash)
+    matches = check_password_hash(user.password_hash if usable else _dummy_hash(), password or "")
+    if not usable:
+        audit.info("password sign-in failed (no such staff account) username=%r", name)
         return None
+    now = utcnow()
+    # A lock that has run out starts a fresh count (conditional, so two servers cannot both reset).
+    db.session.execute(update(User).where(User.id == user.id, User.locked_until <= now)
+                       .values(failed_sign_ins=0, locked_until=None))
+    tries = db.session.execute(update(User).where(User.id == user.id)
+                               .values(failed_sign_ins=User.failed_sign_ins + 1)
+                               .returning(User.failed_sign_ins, User.locked_until)).one()
+    limit = cfg["ACCOUNT_LOCKOUT_FAILURES"]
+    if tries.locked_until is not None or tries.failed_sign_ins > limit:
+        audit.info("password sign-in refused, account locked user=%s try=%s", user.id, tries.failed_sign_ins)
+        raise AccountLocked()
+    if matches:
+        db.session.execute(update(User).where(User.id == user.id).values(failed_sign_ins=0, locked_until=None))
+        return user
+    audit.info("password sign-in failed user=%s try=%s", user.id, tries.failed_sign_ins)
+    if tries.failed_sign_ins >= limit:
+        until = now + timedelta(minutes=cfg["ACCOUNT_LOCKOUT_MINUTES"])
+        db.session.execute(update(User).where(User.id == user.id).values(locked_until=until))
+        audit.warning("account locked user=%s until=%s", user.id, until)
+    return None
+
+
+def request_login_code(phone, ip=None):
+    """Ask for a sign-in code for this number. The request does the same work whether or not the
+    number is registered (one row, one job; no lookup), so neither its answer nor its timing tells
+    who has an account. The job decides (`handle_code_request`)."""
+    row = SignInCodeRequest(phone=phone, ip=ip)
+    db.session.add(row)
+    db.session.flush()
+    enqueue_after_commit("jobs.signin.send_login_code", row.id, queue="notifications")
+    return row
+
+
+def handle_code_request(request_id):
+    """The job's work, once per request (a second run, or the sweep after a Redis outage, finds it
+    handled). Requests older than a code's lifetime are dropped: a late code only confuses."""
+    row = db.session.scalars(select(SignInCodeRequest).where(SignInCodeRequest.id == request_id)
+                             .with_for_update().execution_options(populate_existing=True)).one_or_none()
+    if row is None or row.handled_at is not None:
+        return None
+    now = utcnow()
+    if row.created_at < now - timedelta(minutes=current_app.config["LOGIN_CODE_MINUTES"]):
+        row.handled_at, row.outcome = now, "expired"
+        return None
+    user = send_login_code(row.phone)
+    row.handled_at, row.outcome = now, ("sent" if user else "unknown")
     return user
 
 
-def request_login_code(phone):
+def sweep_code_requests(older_than_seconds=20):
+    """Periodic: enqueue again the code requests a Redis outage left unhandled; expire stale ones."""
+    cutoff = utcnow() - timedelta(seconds=older_than_seconds)
+    ids = db.session.scalars(select(SignInCodeRequest.id).where(
+        SignInCodeRequest.handled_at.is_(None), SignInCodeRequest.created_at < cutoff)
+        .order_by(SignInCodeRequest.id).limit(1000)).all()
+    for request_id in ids:
+        enqueue_after_commit("jobs.signin.send_login_code", request_id, queue="notifications")
+    return len(ids)
+
+
+def send_login_code(phone):
     """Send a code if the number belongs to a litigant or lawyer. Says nothing either way."""
     user = db.session.scalar(select(User).where(User.phone == phone))
     if user is None or user.is_staff or not user.active:
@@ -82,13 +180,16 @@ def request_login_code(phone):
     return user
 
 
-
 def verify_login_code(phone, code):
     user = db.session.scalar(select(User).where(User.phone == phone))
-    if user is None or user.is_staff:
-        raise InvalidCode()
+    if user is not None and user.is_staff:
+        user = None
+    # The same queries for an unknown number as for a known one.
     row = db.session.scalar(select(LoginCode).where(
-        LoginCode.user_id == user.id, LoginCode.used_at.is_(None)).order_by(LoginCode.id.desc()).limit(1))
+        LoginCode.user_id == (user.id if user else 0), LoginCode.used_at.is_(None))
+        .order_by(LoginCode.id.desc()).limit(1))
+    if user is None:
+        raise InvalidCode()
     if row is None or row.expires_at < utcnow() or row.attempts >= CODE_MAX_ATTEMPTS:
         audit.info("sign-in code refused user=%s (none, expired or exhausted)", user.id)
         raise InvalidCode()
@@ -100,18 +201,46 @@ def verify_login_code(phone, code):
     return user
 
 
-def safe_target(target):
-    """Only paths on this site: no scheme, no host, no protocol-relative //host."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return "/"
-    return target
+# Characters a browser drops or treats as a separator inside a URL (tab, CR, LF, other controls,
+# zero-width and bidi marks): "/\t/evil.example" reaches the browser as "//evil.example".
+def _has_hidden_chars(text):
+    return any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in text)
+
+
+def _is_local_path(text):
+    if not text.startswith("/") or text[1:2] in ("/", "\\") or "\\" in text or _has_hidden_chars(text):
+        return False
+    parts = urlsplit(text)
+    return not parts.scheme and not parts.netloc
+
+
+def safe_next(target, default="/"):
+    """The one check for every `next` this site follows: `target` if it is a same-site relative
+    path, else `default`. The raw value, its percent-decoded forms and its NFKC form must all be a
+    path starting with a single "/": no scheme, no host, no "//" or "/\\", no control or invisible
+    characters (a tab or newline is refused, never turned into a broken Location header)."""
+    if not target or not isinstance(target, str) or len(target) > 2000:
+        return default
+    seen, form = [], target
+    for _round in range(3):  # %2509 -> %09 -> TAB: decode until nothing changes
+        seen.append(form)
+        decoded = unquote(form)
+        if decoded == form:
+            break
+        form = decoded
+    seen.append(form)
+    seen.append(unicodedata.normalize("NFKC", form))
+    return target if all(_is_local_path(f) for f in seen) else default
+
+
+safe_target = safe_next  # the same function under its former name, still used by other areas
 
 
 def create_action_link(user, target="/", purpose="sign_in", hours=None, counts_as_face_check=False):
     """Returns the path `/l/<token>` of a new one-time link for `user`."""
     raw = secrets.token_urlsafe(24)
     hours = hours or current_app.config["LINK_HOURS"]
-    db.session.add(ActionLink(token_hash=token_hash(raw), user=user, target=safe_target(target),
+    db.session.add(ActionLink(token_hash=token_hash(raw), user=user, target=safe_next(target),
                               purpose=purpose, expires_at=utcnow() + timedelta(hours=hours),
                               counts_as_face_check=counts_as_face_check))
     db.session.flush()

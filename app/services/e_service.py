@@ -1,22 +1,32 @@
 """Electronic service (电子送达) under the SPC Online Litigation Rules 2021 (Arts. 29-32).
 
-Consent comes first (explicit, agreed in advance, or an address given in a pleading). The court
-sends an SMS with a one-time link; each channel attempt logs sent, delivered (the gateway's
-receipt), opened and acknowledged. Service takes effect when the message reached an address the
-party confirmed; otherwise on the party's reply, acknowledgement or opening (the read receipt);
-across channels the earliest effective moment counts. The service certificate (送达凭证) is
-rendered from that log and filed in the dossier.
+Consent comes first (explicit, agreed in advance, or an address given in a pleading). Then a
+service address (送达地址确认): a number is used only once its owner confirmed it (a code sent to
+it, entered while signed in as themselves) or a clerk recorded an in-person confirmation. The
+owner is the account that will read what is served: the party, or their lawyer when represented.
+The court's SMS names the case and the document and links to the service page, where the recipient
+signs in as themselves: no sign-in token travels in the SMS, so whoever else holds the phone learns
+only that a document is waiting. "Opened" is recorded on a POST after that sign-in, never on a GET
+(link scanners). Each channel attempt logs sent, delivered (the gateway's receipt), opened and
+acknowledged. Service takes effect when the message reached a confirmed address; otherwise on the
+recipient's acknowledgement or opening; across channels the earliest effective moment counts. The
+service certificate (送达凭证) is rendered from that log and filed in the dossier.
 """
+import hmac
+import secrets
+from datetime import timedelta
+
 from flask import current_app
 from flask_babel import force_locale, gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.extensions import db
-from app.models import ServiceChannelAttempt, ServiceOfDocument, StoredFile, utcnow
+from app.models import ServiceAddress, ServiceChannelAttempt, ServiceOfDocument, StoredFile, utcnow
 from app.models.service import DOCUMENT_KINDS
+from app.models.user import token_hash
 from app.services import consent as consent_service, pdf, signatures, storage
-from app.services.auth import create_action_link, normalise_phone
-from app.services.errors import DomainError, InvalidState, N_, NotAllowed
+from app.services.auth import normalise_phone
+from app.services.errors import DomainError, InvalidCode, InvalidState, N_, NotAllowed
 from app.services.events import record_event
 from app.services.notifications import send_sms
 from app.services.queue import enqueue_after_commit
@@ -34,20 +44,184 @@ class NoAddress(DomainError):
     message = N_("There is no mobile number to serve to.")
 
 
+class NotAMobile(DomainError):
+    message = N_("This is not a mainland China mobile number (11 digits starting with 1).")
+
+
+class NoAccount(InvalidState):
+    message = N_("This party has no account to read served documents with, and no lawyer. Serve on paper, "
+                 "or ask them to join the case first.")
+
+
+class UnconfirmedAddress(InvalidState):
+    message = N_("No confirmed service address for %(name)s. Their number must be confirmed first: by a code "
+                 "they enter while signed in, or in person at the court.")
+
+
+class NoteNeeded(DomainError):
+    message = N_("Write how the person and the number were checked (for example: ID card seen, number read back).")
+
+
+ADDRESS_CODE_MINUTES = 15
+ADDRESS_CODE_ATTEMPTS = 5
+
+
+def recipient_for(party):
+    """Who is served for this party: the lawyer, as the lawyer, when represented; else the party's
+    own account; None when neither exists (never someone else's account)."""
+    return party.lawyer or party.user
+
+
+# --------------------------------------------------------------------------- service addresses
+
+def confirmed_address(party, owner):
+    """The party's current confirmed address held by `owner`, or None."""
+    if owner is None:
+        return None
+    return db.session.scalar(select(ServiceAddress).where(
+        ServiceAddress.party_id == party.id, ServiceAddress.owner_id == owner.id,
+        ServiceAddress.state == "confirmed").order_by(ServiceAddress.confirmed_at.desc()).limit(1))
+
+
+def addresses_for(case, user):
+    """The service addresses of a case this person may see, newest first."""
+    rows = db.session.scalars(select(ServiceAddress).where(ServiceAddress.case_id == case.id)
+                              .order_by(ServiceAddress.id.desc())).all()
+    return [r for r in rows if r.can_view(user)]
+
+
+def propose_address(case, party, actor, raw_address):
+    """A number for serving this party, pending until confirmed. The court or the owner proposes it;
+    when the owner proposes it, the code is sent at once. Proposing the same pending number again
+    returns the same row (a second tap on a slow network makes nothing new)."""
+    owner = recipient_for(party)
+    if owner is None:
+        raise NoAccount()
+    if not (case.can_review(actor) or actor.id == owner.id):
+        raise NotAllowed()
+    phone = normalise_phone(raw_address)
+    if phone is None:
+        raise NotAMobile()
+    row = db.session.scalar(select(ServiceAddress).where(
+        ServiceAddress.party_id == party.id, ServiceAddress.owner_id == owner.id,
+        ServiceAddress.address == phone, ServiceAddress.state.in_(("pending", "confirmed")))
+        .order_by(ServiceAddress.id.desc()).limit(1))
+    if row is None:
+        row = ServiceAddress(case_id=case.id, party_id=party.id, owner_id=owner.id, channel="sms", address=phone,
+                             proposed_by_id=actor.id)
+        db.session.add(row)
+        db.session.flush()
+        record_event(case, actor, "service_address_proposed", address_id=row.id, party_id=party.id,
+                     party_name=party.name, owner_id=owner.id)
+    if row.state == "pending" and actor.id == owner.id and row.code_sent_at is None:
+        send_address_code(row, actor)
+    return row
+
+
+def send_address_code(row, actor):
+    """Send (again) a 6-digit code to the address; only its owner may ask, and only the owner may
+    enter it. A new code replaces the old one and resets the attempts."""
+    if actor.id != row.owner_id:
+        raise NotAllowed()
+    if row.state != "pending":
+        raise InvalidState()
+    code = f"{secrets.randbelow(10**6):06d}"
+    row.code_hash = token_hash(f"service-address:{row.id}:{code}")
+    row.code_sent_at = utcnow()
+    row.code_expires_at = row.code_sent_at + timedelta(minutes=ADDRESS_CODE_MINUTES)
+    row.code_attempts = 0
+    case = row.case
+    with force_locale("zh"):
+        body = _("[MicroCourt] Code %(code)s confirms this number for electronic service in case %(case)s "
+                 "at %(court)s. Enter it only on the court's site, signed in as yourself. If you did not ask "
+                 "for it, ignore this SMS.", code=code, case=case.number, court=case.court.name)
+    send_sms(row.address, body, kind="service_address_code", user=row.owner, case=case)
+    db.session.flush()
+    return row
+
+
+def confirm_address_by_code(row, actor, code):
+    """The owner, signed in as themselves, enters the code that reached the number."""
+    if actor.id != row.owner_id:
+        raise NotAllowed()
+    row = _locked(row)
+    if row.state != "pending" or row.code_hash is None or row.code_expires_at < utcnow() \
+            or row.code_attempts >= ADDRESS_CODE_ATTEMPTS:
+        raise InvalidCode()
+    row.code_attempts += 1
+    db.session.flush()
+    if not hmac.compare_digest(row.code_hash, token_hash(f"service-address:{row.id}:{(code or '').strip()}")):
+        raise InvalidCode()
+    return _confirm(row, actor, "code")
+
+
+def confirm_address_in_person(row, actor, note):
+    """A clerk of the court records that the owner confirmed the number in person: who (the clerk),
+    when (now) and how (the note)."""
+    if not row.case.can_review(actor):
+        raise NotAllowed()
+    note = (note or "").strip()
+    if len(note) < 4:
+        raise NoteNeeded()
+    row = _locked(row)
+    if row.state != "pending":
+        raise InvalidState()
+    return _confirm(row, actor, "in_person", note[:300])
+
+
+def revoke_address(row, actor):
+    if not (row.case.can_review(actor) or actor.id == row.owner_id):
+        raise NotAllowed()
+    row = _locked(row)
+    if row.state == "revoked":
+        return row
+    row.state, row.revoked_at = "revoked", utcnow()
+    db.session.flush()
+    record_event(row.case, actor, "service_address_revoked", address_id=row.id, party_id=row.party_id)
+    return row
+
+
+def _locked(row):
+    """Lock, then re-read: a second tab or a second clerk sees the decision already taken."""
+    return db.session.scalars(select(ServiceAddress).where(ServiceAddress.id == row.id).with_for_update()
+                              .execution_options(populate_existing=True)).one()
+
+
+def _confirm(row, actor, how, note=None):
+    now = utcnow()
+    db.session.execute(update(ServiceAddress).where(
+        ServiceAddress.party_id == row.party_id, ServiceAddress.owner_id == row.owner_id,
+        ServiceAddress.state == "confirmed", ServiceAddress.id != row.id).values(state="revoked", revoked_at=now))
+    row.state, row.confirmed_at, row.confirmed_by_id, row.confirmed_how = "confirmed", now, actor.id, how
+    row.confirmation_note, row.code_hash = note, None
+    db.session.flush()
+    record_event(row.case, actor, "service_address_confirmed", address_id=row.id, party_id=row.party_id,
+                 party_name=row.party.name, owner_id=row.owner_id, how=how, note=note)
+    return row
+
+
 def record_consent(case, party, actor, how, address=None):
-    """Consent to e-service with the address it covers (a party's own consent, or the clerk recording it)."""
+    """Consent to e-service (a party's own consent, or the clerk recording it). An address given with
+    it is proposed as the service address: it is used only once confirmed."""
     if not (case.can_review(actor) or case.party_for(actor) is party):
         raise NotAllowed()
     if how not in CONFIRMED_HOW:
         raise ValueError(how)
+    if address and normalise_phone(address) is None:
+        raise NotAMobile()
     phone = normalise_phone(address) if address else (party.phone or (party.user and party.user.phone))
     if not phone:
         raise NoAddress()
-    return consent_service.record_consent(case, party, "e_service", True, actor, how=how, address=phone)
+    row = consent_service.record_consent(case, party, "e_service", True, actor, how=how, address=phone)
+    owner = recipient_for(party)
+    if address and owner is not None and (case.can_review(actor) or actor.id == owner.id):
+        propose_address(case, party, actor, phone)
+    return row
 
 
 def serve(case, party, actor, *, stored_file, kind, title=""):
-    """Serve a filed document to a party by SMS link. Needs their standing consent."""
+    """Serve a filed document by SMS to the recipient's confirmed address. Needs the party's standing
+    consent and a confirmed address; the SMS carries no sign-in token."""
     if not case.can_review(actor):
         raise NotAllowed()
     if kind not in DOCUMENT_KINDS or stored_file.case_id != case.id:
@@ -55,28 +229,30 @@ def serve(case, party, actor, *, stored_file, kind, title=""):
     consent = consent_service.current(case, party, "e_service")
     if consent is None or not consent.given:
         raise NoConsent()
-    recipient = party.user or party.lawyer
-    address = consent.address or party.phone
-    if recipient is None or not address:
-        raise NoAddress()
+    recipient = recipient_for(party)
+    if recipient is None:
+        raise NoAccount()
+    address = confirmed_address(party, recipient)
+    if address is None:
+        raise UnconfirmedAddress(name=recipient.name)
     service = ServiceOfDocument(case=case, party=party, recipient_id=recipient.id, document_kind=kind,
                                 title=(title or KIND_TITLES[kind]).strip()[:200], file_id=stored_file.id,
                                 consent=consent, created_by_id=actor.id)
     db.session.add(service)
     db.session.flush()
-    link = create_action_link(recipient, target=f"/service/{service.id}", purpose="service")
     with force_locale("zh"):
-        body = _("[MicroCourt] %(court)s serves you %(title)s in case %(case)s. Open: %(url)s",
-                 court=case.court.name, title=service.title, case=case.number,
-                 url=current_app.config["BASE_URL"].rstrip("/") + link)
-    sms = send_sms(address, body, kind="service", user=recipient, case=case)
-    # An address the party gave or agreed to (Art. 29) is a confirmed address: reaching it is service.
-    db.session.add(ServiceChannelAttempt(service=service, channel="sms", address=address, sms_id=sms.id,
-                                         address_confirmed=consent.how in CONFIRMED_HOW and bool(consent.address)))
+        body = _("[MicroCourt] %(court)s serves %(title)s in case %(case)s. To read it, sign in as yourself "
+                 "at %(url)s", court=case.court.name, title=service.title, case=case.number,
+                 url=current_app.config["BASE_URL"].rstrip("/") + f"/service/{service.id}")
+    sms = send_sms(address.address, body, kind="service", user=recipient, case=case)
+    # A confirmed address (Art. 29): the message reaching it is service.
+    db.session.add(ServiceChannelAttempt(service=service, channel="sms", address=address.address, sms_id=sms.id,
+                                         address_confirmed=True, address_id=address.id))
     db.session.flush()
     record_event(case, actor, "document_served", service_id=service.id, party_id=party.id, party_name=party.name,
-                 document_kind=kind, title=service.title, file_id=stored_file.id, sha256=stored_file.sha256, channel="sms",
-                 consent_how=consent.how)
+                 recipient_id=recipient.id, document_kind=kind, title=service.title, file_id=stored_file.id,
+                 sha256=stored_file.sha256, channel="sms", consent_how=consent.how, address_id=address.id,
+                 address_confirmed_how=address.confirmed_how)
     return service
 
 
@@ -112,8 +288,12 @@ def refresh(service):
     return changed
 
 
+def is_opened(service):
+    return any(a.opened_at for a in service.attempts)
+
+
 def mark_opened(service, actor):
-    """The recipient opened the document page (a read receipt)."""
+    """The recipient, signed in as themselves, pressed "Open the document" (a read receipt; a POST)."""
     if actor.id != service.recipient_id:
         return False
     now = utcnow()

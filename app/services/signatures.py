@@ -74,14 +74,19 @@ def content_hash(data):
     return hashlib.sha256(body.encode()).hexdigest()
 
 
+VERIFICATION_CODE_LENGTH = 16  # 16 × 5 bits = 80 bits
+
+
 def verification_code(doc_hash, kind=""):
-    """A short code printed on each page, derived from the content so a re-render keeps it."""
+    """The code printed on each page for /verify: 16 characters of a 32-letter alphabet (80 bits),
+    derived from the content so a re-render keeps it. 80 bits cannot be guessed through /verify,
+    which is rate-limited as well."""
     n = int(hashlib.sha256(f"{kind}:{doc_hash}".encode()).hexdigest(), 16)
     chars = []
-    for _ in range(8):
+    for _ in range(VERIFICATION_CODE_LENGTH):
         n, r = divmod(n, len(_CODE_ALPHABET))
         chars.append(_CODE_ALPHABET[r])
-    return "".join(chars[:4]) + "-" + "".join(chars[4:])
+    return "".join(chars)
 
 
 # --------------------------------------------------------------------------- capture

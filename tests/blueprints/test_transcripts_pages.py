@@ -1,4 +1,6 @@
 """Transcript, signature, mediation and service pages: access, face check, the exact-version confirmation."""
+import re
+
 from sqlalchemy import select
 
 from app.models import MediationAgreement, Signature, SmsMessage, Transcript
@@ -151,6 +153,13 @@ def test_service_flow_through_the_pages(client, auth, db, make_user, make_case):
     auth.login(plaintiff)
     assert client.post(f"/cases/{case.id}/service/consent",
                        data={"party": case.parties[0].id, "how": "explicit"}).status_code == 302
+    # The number is confirmed by its owner: a code sent to it, entered while signed in.
+    resp = client.post(f"/cases/{case.id}/service/addresses", data={"party": case.parties[0].id,
+                                                                    "address": plaintiff.phone})
+    assert resp.status_code == 302 and "/service/addresses/" in resp.location
+    code_sms = db.session.scalars(select(SmsMessage).where(SmsMessage.kind == "service_address_code")).one()
+    code = re.search(r"(\d{6})", code_sms.body).group(1)
+    assert client.post(resp.location + "/confirm", data={"code": code}).status_code == 302
     auth.logout()
     auth.login(judge)
     resp = client.post(f"/cases/{case.id}/service/new", data={"party": case.parties[0].id, "kind": "transcript",
@@ -158,7 +167,7 @@ def test_service_flow_through_the_pages(client, auth, db, make_user, make_case):
     assert resp.status_code == 302
     sid = int(resp.location.rsplit("/", 1)[1])
     sms = db.session.scalars(select(SmsMessage).where(SmsMessage.kind == "service")).one()
-    assert sms.phone == plaintiff.phone and "/l/" in sms.body
+    assert sms.phone == plaintiff.phone and "/l/" not in sms.body and f"/service/{sid}" in sms.body
     auth.logout()
     auth.login(plaintiff)
     assert "我已收到" in client.get(f"/service/{sid}").get_data(as_text=True)

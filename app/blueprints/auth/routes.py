@@ -15,7 +15,13 @@ def _phone_key():
 
 
 def _username_key():
-    return f"user:{request.remote_addr}:{request.form.get('username', '')[:64]}"
+    # Per account name, whatever the IP and however the name is spelled ("Judge ", "ｊｕｄｇｅ"):
+    # known and unknown names are throttled alike, so the throttle does not reveal which exist.
+    return "user:" + auth_service.normalise_username(request.form.get("username", ""))[:64]
+
+
+def _ip_key():
+    return "password-ip:" + (request.remote_addr or "unknown")
 
 
 def _only_posts():
@@ -50,13 +56,21 @@ def signin():
 @bp.route("/signin/staff", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LIMIT_PASSWORD"], key_func=_username_key,
                deduct_when=lambda resp: resp.status_code == 401, exempt_when=_only_posts)
+@limiter.limit(lambda: current_app.config["LIMIT_PASSWORD_PER_IP"], key_func=_ip_key,
+               deduct_when=lambda resp: resp.status_code == 401, exempt_when=_only_posts)
 def staff():
     form = StaffLoginForm()
     if form.validate_on_submit():
-        user = auth_service.staff_password_login(form.username.data.strip(), form.password.data)
+        try:
+            user = auth_service.staff_password_login(form.username.data, form.password.data)
+        except auth_service.AccountLocked as exc:
+            db.session.rollback()
+            flash(_(exc.message), "error")
+            return render_template("auth/staff.html", form=form), exc.status
         if user is not None:
             next_url = _sign_in(user, "password")
-            return redirect(auth_service.safe_target(next_url or url_for("main.home")))
+            return redirect(auth_service.safe_next(next_url, url_for("main.home")))
+        db.session.commit()  # keep the failure count
         flash(_("Wrong username or password."), "error")
         return render_template("auth/staff.html", form=form), 401
     return render_template("auth/staff.html", form=form), (400 if request.method == "POST" else 200)
@@ -74,7 +88,7 @@ def phone():
     if number is None:
         form.phone.errors.append(_("This is not a mainland China mobile number (11 digits starting with 1)."))
         return render_template("auth/signin.html", phone_form=form), 400
-    auth_service.request_login_code(number)
+    auth_service.request_login_code(number, request.remote_addr)
     db.session.commit()
     # Same answer whether or not the number is registered: numbers are not enumerable.
     flash(_("If this number belongs to a party or lawyer, a code has been sent by SMS."), "info")
@@ -97,7 +111,7 @@ def code():
         form.code.errors.append(_(exc.message))
         return render_template("auth/code.html", form=form), exc.status
     next_url = _sign_in(user, "sms_code")
-    return redirect(auth_service.safe_target(next_url or url_for("main.home")))
+    return redirect(auth_service.safe_next(next_url, url_for("main.home")))
 
 
 @bp.route("/l/<token>", methods=["GET"])
@@ -144,7 +158,7 @@ def link_use(token):
         auth_service.end_session(current_user.session_row)
         logout_user()
     _sign_in(row.user, "demo_link" if row.counts_as_face_check else "link", face_verified=row.counts_as_face_check)
-    return redirect(auth_service.safe_target(row.target))
+    return redirect(auth_service.safe_next(row.target))
 
 
 @bp.route("/signout", methods=["POST"])

@@ -10,10 +10,10 @@ from app.blueprints import flash_refusal, load_or_404, refusals, send_stored
 from app.blueprints.filing.forms import (AttachmentForm, DetailsForm, JoinForm, PartyForm, ResubmitForm,
                                          RevisionForm, StartForm)
 from app.blueprints.identity.gate import face_check_redirect, face_check_required, needs_face_check
-from app.extensions import db
+from app.extensions import db, limiter
 from app.htmx import render
 from app.labels import KIND_LABELS
-from app.models import Case, CaseEvent, CaseParty
+from app.models import Case, CaseEvent, CaseParty, Hearing
 from app.models.filing import FilingAttachment
 from app.services import filing as svc
 from app.services.errors import DomainError
@@ -75,6 +75,10 @@ def page(case, status=200, **forms):
     req = svc.open_correction(case)
     events = db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id)
                                 .order_by(CaseEvent.seq.desc())).all()
+    # A hearing's events (exhibit names, who said what) only for those who may see that hearing.
+    hidden = {h.id for h in db.session.scalars(select(Hearing).where(Hearing.case_id == case.id))
+              if not h.can_view(current_user)}
+    events = [e for e in events if (e.data or {}).get("hearing_id") not in hidden] if hidden else events
     return render("filing/show.html", "filing/_filing.html", status=status, case=case, editable=editable,
                   details=details, party_form=party_form, edit_party=edit_party, editing=editing,
                   att_form=att_form, replacing=replacing, action_form=forms.get("action") or RevisionForm(formdata=None, data=rev),
@@ -378,6 +382,7 @@ def join_post(ref):
 
 
 @bp.route("/verify/<code>")
+@limiter.limit(lambda: current_app.config["LIMIT_VERIFY"])
 def verify(code):
     """Public check of any court document's code: title, case number and SHA-256 only, no personal data."""
     from app.services.dossier import find_by_code

@@ -21,7 +21,8 @@ def cases_for(user, page=1):
     """
     q = select(Case).order_by(Case.updated_at.desc())
     if user.is_staff:
-        q = q.where(Case.court_id == user.court_id)
+        # Unsubmitted drafts belong to the litigant alone: the court sees nothing before submission.
+        q = q.where(Case.court_id == user.court_id, Case.state != "draft")
     else:
         mine = select(CaseParty.case_id).where(or_(CaseParty.user_id == user.id, CaseParty.lawyer_id == user.id))
         q = q.where(or_(Case.filed_by_id == user.id, Case.id.in_(mine)))

@@ -2,7 +2,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import SelectField, StringField
-from wtforms.validators import Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 KIND_CHOICES = [("notice", _l("Notice")), ("summons", _l("Summons")), ("agreement", _l("Mediation agreement")),
                 ("judgment", _l("Judgment")), ("transcript", _l("Transcript")), ("other", _l("Other document"))]
@@ -26,3 +26,21 @@ class ServeForm(FlaskForm):
 
 class AckForm(FlaskForm):
     """Only the CSRF token."""
+
+
+class AddressForm(FlaskForm):
+    party = SelectField(_l("Party"), coerce=int)
+    address = StringField(_l("Mobile number for service"), validators=[
+        DataRequired(_l("Enter your mobile number.")), Length(max=20)])
+
+
+class AddressCodeForm(FlaskForm):
+    code = StringField(_l("6-digit code"), validators=[
+        DataRequired(_l("Enter the code from the SMS.")),
+        Regexp(r"^\s*\d{6}\s*$", message=_l("The code has 6 digits."))])
+
+
+class InPersonForm(FlaskForm):
+    note = StringField(_l("How the person and the number were checked"), validators=[
+        DataRequired(_l("Write how the person and the number were checked (for example: ID card seen, number read back).")),
+        Length(max=300)])
