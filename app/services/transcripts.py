@@ -21,6 +21,7 @@ from app.services import pdf, signatures, storage
 from app.services.auth import create_action_link
 from app.services.errors import DomainError, InvalidState, N_, NotAllowed
 from app.services.events import record_event
+from app.services.locking import lock
 from app.services.notifications import send_sms
 from app.services.queue import enqueue_after_commit
 
@@ -193,7 +194,10 @@ def document_data(case, facts, signed=None):
 # --------------------------------------------------------------------------- jobs' work
 
 def _lock(transcript):
-    db.session.execute(select(Transcript.id).where(Transcript.id == transcript.id).with_for_update())
+    """Lock the transcript row and re-read it, its versions and its answers."""
+    lock(transcript)
+    db.session.expire(transcript, ["versions", "confirmations"])
+    return transcript
 
 
 def _store_version(transcript, kind, data, digest, last_seq):
@@ -238,7 +242,7 @@ def render_draft(hearing_id, notify=True):
     if facts["info"]["closed_at"] is None:
         raise HearingStillOpen()
     # The case row lock serialises two runs of this job (a retried one and a late one).
-    db.session.execute(select(Case.id).where(Case.id == case.id).with_for_update())
+    lock(case)
     transcript = transcript_for(case, hearing_id, facts["info"]["title"])
     if transcript.state in ("signed", "final"):
         return transcript.signed_version or transcript.current_draft
