@@ -13,6 +13,7 @@ class Periodic:
 
 PERIODIC = [
     Periodic("jobs.sms.sweep_unsent", 60, "notifications"),
+    Periodic("jobs.outbox.sweep", 60, "default"),  # jobs Redis never got, or a dead worker left running
     Periodic("jobs.filing.expire_overdue_corrections", 300, "default"),
     Periodic("jobs.hearings.send_due_reminders", 60, "notifications"),
     Periodic("jobs.identity.purge_expired_reference_images", 3600, "default"),
