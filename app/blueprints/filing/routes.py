@@ -11,6 +11,7 @@ from app.blueprints.filing.forms import (AttachmentForm, DetailsForm, JoinForm, 
 from app.blueprints.identity.gate import face_check_redirect, face_check_required, needs_face_check
 from app.extensions import db
 from app.htmx import render
+from app.idempotent import once
 from app.labels import KIND_LABELS
 from app.models import Case, CaseEvent, CaseParty
 from app.models.filing import FilingAttachment
@@ -114,6 +115,7 @@ def page(case, status=200, **forms):
 
 @bp.route("/filings/new", methods=["GET", "POST"])
 @login_required
+@once("filing.new")
 def new():
     if current_user.is_staff:
         abort(404)
@@ -340,6 +342,7 @@ def submit(ref):
 
 @bp.route("/filings/<ref>/resubmit", methods=["POST"])
 @login_required
+@once("filing.resubmit")
 def resubmit(ref):
     case = own(ref)
     if needs_face_check(current_user):
@@ -381,6 +384,7 @@ def withdraw(ref):
 
 @bp.route("/filings/<ref>/copy", methods=["POST"])
 @login_required
+@once("filing.copy")
 def copy(ref):
     case = own(ref)
     if not RevisionForm().validate_on_submit():

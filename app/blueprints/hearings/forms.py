@@ -8,6 +8,7 @@ from wtforms import DateField, HiddenField, SelectField, SelectMultipleField, St
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.idempotent import IdempotentForm
 from app.models.hearing import PURPOSES, TRIAL_STAGES
 
 PURPOSE_LABELS = {"evidence_exchange": _l("Evidence exchange"), "talk": _l("Talk"), "mediation": _l("Mediation"),
@@ -42,7 +43,7 @@ class CsrfForm(FlaskForm):
     """Only the CSRF token: buttons such as close or withdraw."""
 
 
-class OpenHearingForm(FlaskForm):
+class OpenHearingForm(IdempotentForm):
     purpose = SelectField(_l("Purpose"), choices=[(p, PURPOSE_LABELS[p]) for p in PURPOSES])
     mode = SelectField(_l("Mode"), choices=list(MODE_LABELS.items()))
     title = StringField(_l("Title"), validators=[Optional(), Length(max=200)])
@@ -69,7 +70,7 @@ class AnswerForm(KeyedForm):
     file = FileField(_l("Attach a photo, document or video"))
 
 
-class ExtensionRequestForm(FlaskForm):
+class ExtensionRequestForm(IdempotentForm):
     reason = TextAreaField(_l("Why do you need more time?"), validators=TEXT)
 
 

@@ -14,6 +14,7 @@ from app.blueprints.hearings.forms import (MODE_LABELS, PURPOSE_LABELS, STAGE_LA
 from app.blueprints.identity.gate import face_check_redirect, needs_face_check
 from app.extensions import db
 from app.htmx import render, wants_fragment
+from app.idempotent import once
 from app.models import Case, User
 from app.models.hearing import Evidence, ExtensionRequest, Hearing, HearingItem, Message
 from app.services import hearings as svc
@@ -161,6 +162,7 @@ def _open_form(case):
 
 @bp.route("", methods=["GET", "POST"])
 @login_required
+@once("hearing.open")
 def index(case_id):
     case, _h = _load(case_id)
     staff = case.can_view(current_user) and current_user.role in ("judge", "clerk")
@@ -379,6 +381,7 @@ def answer(case, hearing, item_id):
 
 @bp.route("/<int:hid>/items/<int:item_id>/extension", methods=["POST"])
 @_in_room
+@once("hearing.extension_request")
 def request_extension(case, hearing, item_id):
     item = _load_item(hearing, item_id)
     form = ExtensionRequestForm()
