@@ -109,3 +109,27 @@ def test_extension_request_tapped_eight_times_is_one_request(client, auth, db, r
              for _ in range(8)]
     assert codes[0] == 302 and set(codes[1:]) == {303}
     assert _count(db, ExtensionRequest) == before + 1
+
+
+def test_creating_forms_carry_a_fresh_key(client, auth, db, room, world):
+    """Each render makes a new key, so two separate filings are two filings."""
+    auth.login(room.judge)
+    pages = [f"/cases/{room.case.id}/hearings", f"/cases/{room.case.id}/service/new",
+             f"/cases/{room.case.id}/mediation/terms"]
+    for url in pages:
+        html = client.get(url).get_data(as_text=True)
+        assert _key(html), url
+        assert _key(html) != _key(client.get(url).get_data(as_text=True)), url
+
+
+def test_double_tap_on_opening_a_hearing_opens_one_room(client, auth, db, room):
+    from app.models.hearing import Hearing
+    auth.login(room.judge)
+    url = f"/cases/{room.case.id}/hearings"
+    key = _key(client.get(url).get_data(as_text=True))
+    before = _count(db, Hearing)
+    data = {"purpose": "talk", "mode": "sync", "title": "谈话", "idem_key": key,
+            "parties": [p.id for p in room.case.parties]}
+    first, second = client.post(url, data=dict(data)), client.post(url, data=dict(data))
+    assert first.status_code == 302 and second.status_code == 303 and second.location == first.location
+    assert _count(db, Hearing) == before + 1

@@ -7,6 +7,7 @@ from app.blueprints import case_or_404
 from app.blueprints.service.forms import AckForm, ConsentForm, ServeForm
 from app.extensions import db
 from app.htmx import render
+from app.idempotent import once
 from app.models import ServiceOfDocument
 from app.services import consent as consent_service, e_service, storage
 from app.services.errors import DomainError, N_
@@ -49,6 +50,7 @@ def consent(case_id):
 
 @bp.route("/cases/<int:case_id>/service/new", methods=["GET", "POST"])
 @login_required
+@once("service.new")
 def new(case_id):
     case = case_or_404(case_id)
     if not (current_user.is_staff and current_user.court_id == case.court_id):

@@ -8,6 +8,7 @@ from app.blueprints.identity.gate import face_check_required
 from app.blueprints.transcripts.forms import AddendumForm, ConfirmForm, ObjectForm
 from app.extensions import db
 from app.htmx import render
+from app.idempotent import once
 from app.models import Case, MediationAgreement, ServiceOfDocument, Transcript, TranscriptVersion
 from app.services import signatures, storage, transcripts
 from app.services.errors import DomainError
@@ -91,6 +92,7 @@ def object_to(transcript_id):
 
 @bp.route("/transcripts/<int:transcript_id>/addendum", methods=["POST"])
 @login_required
+@once("transcript.addendum")
 def addendum(transcript_id):
     t = _transcript_or_404(transcript_id)
     if not transcripts.can_amend(t, current_user):
