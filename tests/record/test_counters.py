@@ -2,7 +2,7 @@
 import threading
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.models import LoginCode
 from app.services import auth as auth_service
@@ -51,3 +51,43 @@ def test_right_code_after_five_wrong_ones_is_refused(db, make_user):
         db.session.commit()
     row = db.session.scalar(select(LoginCode))
     assert row.attempts == auth_service.CODE_MAX_ATTEMPTS
+
+
+def test_parallel_face_checks_cannot_race_past_the_failure_wait(app, db, make_user, make_case, make_court,
+                                                                monkeypatch):
+    """Eight wrong faces sent at once from eight sessions: only the first few are looked at, then
+    the wait applies to the rest, as if they had come one after another."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("needs PostgreSQL")
+    from app.models import FaceCheck, UserSession
+    from app.services import identity
+    from app.services.auth import start_session
+    from tests.services.test_identity import photo
+    monkeypatch.setitem(app.config, "FACE_LIVENESS_REQUIRED", False)
+    monkeypatch.setitem(app.config, "FACE_FAILURES_BEFORE_DELAY", 3)
+    court = make_court()
+    clerk = make_user("clerk", court=court)
+    person = make_user("litigant")
+    make_case(court=court, filer=person)
+    identity.enroll_reference(person, photo("obama_1"), "court_enrolment", clerk)
+    checks = []
+    for _ in range(8):
+        row, _raw = start_session(person, "link")
+        db.session.flush()
+        checks.append((row.id, identity.start_check(person, row).id))
+    db.session.commit()
+    person_id, stranger = person.id, photo("biden_1")
+    from app.models import User
+
+    def attempt(i, barrier):
+        who = db.session.get(User, person_id)
+        session = db.session.get(UserSession, checks[i][0])
+        barrier.wait()
+        return identity.verify_selfie(who, session, stranger, None, check_id=checks[i][1]).outcome
+
+    results = race(app, 8, attempt)
+    looked_at = [r for r in results if r == "no_match"]
+    refused = [r for r in results if isinstance(r, identity.TooManyFailures)]
+    assert len(looked_at) == 3 and len(refused) == 5, results
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(FaceCheck).where(FaceCheck.outcome.isnot(None))) == 3
