@@ -45,3 +45,12 @@ class IdempotencyKey(db.Model):
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
 
     __table_args__ = (sa.UniqueConstraint("user_id", "key", name="uq_idempotency_keys_user_key"),)
+
+
+class SecurityCounter(db.Model):
+    """A counter that guards sign-in (e.g. password failures per username) within a time window.
+    Changed only by one atomic upsert (`app/services/counters.py`), never read-then-written."""
+    __tablename__ = "security_counters"
+    key = db.Column(db.String(160), primary_key=True)
+    n = db.Column(db.Integer, nullable=False, default=0)
+    window_start = db.Column(UTCDateTime, nullable=False, default=utcnow)

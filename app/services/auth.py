@@ -58,11 +58,24 @@ def end_session(row):
         audit.info("sign-out user=%s session=%s", row.user_id, row.id)
 
 
+PASSWORD_MAX_TRIES = 5          # tries per username and window, right or wrong; a success clears them
+PASSWORD_WINDOW_SECONDS = 600
+
+
 def staff_password_login(username, password):
+    """The staff member, or None. Each try takes a number from an atomic counter before the password
+    is looked at, so guesses sent in parallel get no more than PASSWORD_MAX_TRIES checks a window."""
+    from app.services import counters
+    key = f"password:{(username or '').strip().lower()}"
+    tries = counters.take(key, current_app.config.get("PASSWORD_WINDOW_SECONDS", PASSWORD_WINDOW_SECONDS))
+    if tries > current_app.config.get("PASSWORD_MAX_TRIES", PASSWORD_MAX_TRIES):
+        audit.info("password sign-in refused username=%r (too many tries)", username)
+        return None
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None or not user.is_staff or not user.active or not user.check_password(password):
-        audit.info("password sign-in failed username=%r", username)
+        audit.info("password sign-in failed username=%r try=%s", username, tries)
         return None
+    counters.clear(key)
     return user
 
 

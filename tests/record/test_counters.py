@@ -91,3 +91,38 @@ def test_parallel_face_checks_cannot_race_past_the_failure_wait(app, db, make_us
     assert len(looked_at) == 3 and len(refused) == 5, results
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(FaceCheck).where(FaceCheck.outcome.isnot(None))) == 3
+
+
+def test_thirty_parallel_password_guesses_get_at_most_five_checks(app, db, make_user, monkeypatch):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("needs PostgreSQL")
+    from app.models import User
+    judge = make_user("judge", password="s3cret-pass")
+    username, checked, lock = judge.username, [], threading.Lock()
+    real = User.check_password
+
+    def counting(self, password):
+        with lock:
+            checked.append(password)
+        return real(self, password)
+    monkeypatch.setattr(User, "check_password", counting)
+
+    def guess(i, barrier):
+        barrier.wait()
+        return auth_service.staff_password_login(username, f"guess-{i}")
+
+    results = race(app, 30, guess)
+    assert results == [None] * 30
+    assert len(checked) <= auth_service.PASSWORD_MAX_TRIES, len(checked)
+    # and now even the right password waits for the window to pass
+    assert auth_service.staff_password_login(username, "s3cret-pass") is None
+
+
+def test_a_right_password_clears_the_count(db, make_user):
+    judge = make_user("judge", password="s3cret-pass")
+    for _ in range(auth_service.PASSWORD_MAX_TRIES - 1):
+        assert auth_service.staff_password_login(judge.username, "wrong") is None
+    assert auth_service.staff_password_login(judge.username, "s3cret-pass") is not None
+    for _ in range(auth_service.PASSWORD_MAX_TRIES - 1):
+        assert auth_service.staff_password_login(judge.username, "wrong") is None
+    assert auth_service.staff_password_login(judge.username, "s3cret-pass") is not None

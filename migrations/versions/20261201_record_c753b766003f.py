@@ -1,8 +1,8 @@
-"""record: job outbox, idempotency keys, version-bound signing
+"""record: job outbox, idempotency keys, security counters, version-bound signing
 
-Revision ID: 4ad504b34783
+Revision ID: c753b766003f
 Revises: f62500bce707
-Create Date: 2026-12-01 17:55:10.415649
+Create Date: 2026-12-01 18:11:55.288868
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '4ad504b34783'
+revision = 'c753b766003f'
 down_revision = 'f62500bce707'
 branch_labels = None
 depends_on = None
@@ -40,6 +40,12 @@ def upgrade():
     with op.batch_alter_table('jobs_outbox', schema=None) as batch_op:
         batch_op.create_index('ix_jobs_outbox_state_created_at', ['state', 'created_at'], unique=False)
 
+    op.create_table('security_counters',
+    sa.Column('key', sa.String(length=160), nullable=False),
+    sa.Column('n', sa.Integer(), nullable=False),
+    sa.Column('window_start', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_security_counters'))
+    )
     op.create_table('idempotency_keys',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -73,6 +79,7 @@ def downgrade():
         batch_op.drop_column('content_hash')
 
     op.drop_table('idempotency_keys')
+    op.drop_table('security_counters')
     with op.batch_alter_table('jobs_outbox', schema=None) as batch_op:
         batch_op.drop_index('ix_jobs_outbox_state_created_at')
 
