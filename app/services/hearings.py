@@ -541,6 +541,8 @@ def close_item(item, actor):
     item.state, item.closed_at = "closed", utcnow()
     record_event(item.hearing.case, actor, "item_closed", hearing_id=item.hearing_id, item_id=item.id)
     _system(item.hearing, actor, "item_closed", item_id=item.id)
+    if not item.hearing.is_open:  # the transcript's words changed: a new draft, before anyone signs
+        enqueue_after_commit("jobs.documents.render_transcript_draft", item.hearing_id, queue="documents")
     return item
 
 
