@@ -13,7 +13,7 @@ from app.services import pdf, signatures, storage
 from app.services.auth import create_action_link
 from app.services.errors import DomainError, InvalidState, N_, NotAllowed
 from app.services.events import record_event
-from app.services.locking import lock, lock_id
+from app.services.locking import lock
 from app.services.notifications import send_sms
 from app.services.queue import enqueue_after_commit
 from app.services.transcripts import ROLE_LABELS
@@ -165,8 +165,12 @@ def confirm(agreement, actor, face_session, confirmed_hash):
 
 def render_signed(agreement_id):
     """Render and file the signed agreement with each party's signature. Idempotent by content hash."""
-    agreement = lock_id(MediationAgreement, agreement_id)
-    if agreement is None or agreement.state != "signed":
+    agreement = db.session.get(MediationAgreement, agreement_id)
+    if agreement is None:
+        return None
+    lock(agreement.case)  # the case before the agreement, as `confirm` does: one lock order
+    lock(agreement)
+    if agreement.state != "signed":
         return None
     version = agreement.current
     signed = {c.party_id: (c.signature_application.signature, c.signature_application)

@@ -244,7 +244,9 @@ def signed_data(version, signed):
 # --------------------------------------------------------------------------- jobs' work
 
 def _lock(transcript):
-    """Lock the transcript row and re-read it, its versions and its answers."""
+    """Lock the transcript row and re-read it, its versions and its answers. The case row is locked
+    first, as `record_event` and `render_draft` do, so that the two locks are always taken in one order."""
+    db.session.execute(select(Case.id).where(Case.id == transcript.case_id).with_for_update())
     lock(transcript)
     db.session.expire(transcript, ["versions", "confirmations"])
     return transcript
