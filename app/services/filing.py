@@ -25,8 +25,8 @@ from app.services.auth import create_action_link, normalise_phone
 from app.services.case_numbers import next_case_number
 from app.services.errors import DeadlinePassed, DomainError, InvalidState, N_, NotAllowed
 from app.services.events import record_event
-from app.services.locking import AlreadyDecided, decided_by, lock
 from app.services.id_numbers import is_valid as id_number_valid, normalise_id_number
+from app.services.locking import AlreadyDecided, decided_by, lock  # noqa: F401 - AlreadyDecided is used by routes
 from app.services.notifications import send_sms
 from app.services.queue import enqueue_after_commit
 

@@ -24,7 +24,7 @@ from app.services import storage
 from app.services.auth import create_action_link
 from app.services.errors import DomainError, InvalidState, N_, NotAllowed
 from app.services.events import record_event
-from app.services.locking import AlreadyDecided, court_time, lock, lock_id
+from app.services.locking import already_decided, lock, lock_id
 from app.services.notifications import send_sms
 from app.services.queue import enqueue_after_commit
 
@@ -509,11 +509,7 @@ def decide_extension(req, actor, grant, new_deadline=None, now=None):
     _require_run(item.hearing, actor)
     lock(req)
     if req.state != "pending":
-        from app.models import User
-        decider = db.session.get(User, req.decided_by_id) if req.decided_by_id else None
-        who = decider.name if decider else "MicroCourt"
-        raise AlreadyDecided(N_("Already decided by %(name)s at %(when)s; reload the page to see the decision."),
-                             name=who, when=court_time(req.decided_at) if req.decided_at else "—")
+        raise already_decided(req.decided_by_id, req.decided_at)
     req.decided_by_id, req.decided_at = actor.id, utcnow()
     if grant:
         if new_deadline is None:

@@ -19,6 +19,7 @@ class AlreadyDecided(InvalidState):
 
 def lock(obj):
     """Lock `obj`'s row until the transaction ends and reload its columns from the database."""
+    obj = obj._get_current_object() if hasattr(obj, "_get_current_object") else obj  # current_user
     mapper = inspect(type(obj))
     (pk,) = mapper.primary_key
     db.session.execute(select(mapper).where(pk == getattr(obj, pk.key)).with_for_update()
@@ -37,6 +38,14 @@ def court_time(moment):
     """'2026-12-01 14:05' in the court's time zone."""
     from zoneinfo import ZoneInfo
     return moment.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).strftime("%Y-%m-%d %H:%M")
+
+
+def already_decided(user_id, moment, error=AlreadyDecided):
+    """The loser's error when the row itself says who decided (`decided_by_id`) and when."""
+    from app.models import User
+    who = db.session.get(User, user_id) if user_id else None
+    return error(N_("Already decided by %(name)s at %(when)s; reload the page to see the decision."),
+                 name=who.name if who else "MicroCourt", when=court_time(moment) if moment else "—")
 
 
 def decided_by(case_id, kinds, error=AlreadyDecided, **match):

@@ -8,7 +8,7 @@ from flask_babel import force_locale, gettext as _
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Case, MediationAgreement, MediationConfirmation, MediationVersion, utcnow
+from app.models import MediationAgreement, MediationConfirmation, MediationVersion, utcnow
 from app.services import pdf, signatures, storage
 from app.services.auth import create_action_link
 from app.services.errors import DomainError, InvalidState, N_, NotAllowed

@@ -75,7 +75,7 @@ def enqueue_after_commit(func, *args, queue="default", job_id=None, retry=None, 
                                  attempts=0, created_at=utcnow()))
     if row_id is not None:
         db.session.info.setdefault("pending_jobs", []).append(
-            dict(id=row_id, queue=queue, timeout=timeout, retry=retry))
+            dict(id=row_id, func=func, args=args, queue=queue, timeout=timeout, retry=retry))
     return row_id
 
 
