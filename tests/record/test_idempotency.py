@@ -133,3 +133,13 @@ def test_double_tap_on_opening_a_hearing_opens_one_room(client, auth, db, room):
     first, second = client.post(url, data=dict(data)), client.post(url, data=dict(data))
     assert first.status_code == 302 and second.status_code == 303 and second.location == first.location
     assert _count(db, Hearing) == before + 1
+
+
+@pytest.mark.parametrize("bad", ["k" * 65, "key with spaces", "ключ", "a\x00b"])
+def test_message_with_a_malformed_key_is_a_400_and_posts_nothing(client, auth, db, room, bad):
+    from app.models.hearing import Message
+    auth.login(room.plaintiff, face=True)
+    before = _count(db, Message)
+    resp = client.post(f"{room.url}/messages", data={"text": "你好", "key": bad})
+    assert resp.status_code == 400
+    assert _count(db, Message) == before

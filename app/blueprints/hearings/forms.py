@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import DateField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.idempotent import IdempotentForm
@@ -31,7 +31,10 @@ def new_key():
 
 
 class KeyedForm(FlaskForm):
-    key = HiddenField()
+    # The message's own idempotency key (a unique column on the message): at most 64 plain characters,
+    # so a tampered or over-long key is a 400, never a database error.
+    key = HiddenField(validators=[Optional(), Regexp(r"^[A-Za-z0-9_-]{1,64}$", message=_l(
+        "This form is damaged or too old (its key is not valid). Reload the page and send it again."))])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
