@@ -14,3 +14,13 @@ def sweep():
     from app.services import queue
     with job_context():
         return queue.sweep()
+
+
+def purge():
+    """Periodic housekeeping: done outbox rows and old idempotency keys."""
+    from app.extensions import db
+    from app.services import idempotency, queue
+    with job_context():
+        done, keys = queue.purge_done(), idempotency.purge()
+        db.session.commit()
+        return done, keys

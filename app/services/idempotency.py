@@ -7,8 +7,9 @@ first commits, finds the key taken, and is sent to the first one's result instea
 """
 import re
 import time
+from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from app.extensions import db
 from app.models.base import utcnow
@@ -59,3 +60,10 @@ def result_url(row, wait=3.0):
         time.sleep(0.1)
         db.session.refresh(row)
     return row.result_url
+
+
+def purge(days=30, now=None):
+    """Forget keys older than `days`: a form kept open longer than that acts again when sent."""
+    cutoff = (now or utcnow()) - timedelta(days=days)
+    return db.session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < cutoff)
+                              .execution_options(synchronize_session=False)).rowcount

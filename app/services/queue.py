@@ -15,7 +15,7 @@ import uuid
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import event, or_, select, update
+from sqlalchemy import delete, event, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.extensions import db
@@ -32,6 +32,7 @@ DEFAULTS = dict(
     JOBS_STALE_SECONDS=900,         # running this long -> its worker died: run it again
     JOBS_LOST_AFTER_SECONDS=3600,   # queued this long without starting -> Redis lost it
     JOBS_MAX_ATTEMPTS=5,            # then the row is `failed` and waits for a person
+    JOBS_KEEP_DONE_DAYS=14,         # done rows are deleted after this (their key can then be used again)
 )
 
 
@@ -202,6 +203,13 @@ def sweep(now=None, limit=5000):
     app = current_app._get_current_object()
     send(app, [dict(id=r.id, queue=r.queue, timeout=r.timeout, retry=r.retry) for r in rows])
     return len(rows)
+
+
+def purge_done(now=None):
+    """Delete done rows older than JOBS_KEEP_DONE_DAYS (failed ones stay until a person looks)."""
+    cutoff = (now or utcnow()) - timedelta(days=setting("JOBS_KEEP_DONE_DAYS"))
+    return db.session.execute(delete(JobOutbox).where(JobOutbox.state == "done", JobOutbox.finished_at < cutoff)
+                              .execution_options(synchronize_session=False)).rowcount
 
 
 # --------------------------------------------------------------------------- commit hooks

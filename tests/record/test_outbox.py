@@ -169,3 +169,23 @@ def test_a_claimed_job_does_not_run_twice(app, db):
     assert queue_service.run_job(row_id) == 7
     assert queue_service.run_job(row_id) is None
     assert db.session.get(JobOutbox, row_id).attempts == 1
+
+
+def test_purge_forgets_old_done_jobs_and_old_keys_only(app, db, make_user):
+    from datetime import timedelta
+    from app.models import utcnow
+    from app.models.record import IdempotencyKey
+    from jobs.outbox import purge
+    old, fresh = utcnow() - timedelta(days=40), utcnow()
+    user = make_user()
+    db.session.add_all([
+        JobOutbox(key="old-done", func="jobs.bench.noop", args=[], queue="default", state="done", finished_at=old),
+        JobOutbox(key="new-done", func="jobs.bench.noop", args=[], queue="default", state="done", finished_at=fresh),
+        JobOutbox(key="old-failed", func="jobs.bench.noop", args=[], queue="default", state="failed", finished_at=old),
+        IdempotencyKey(user_id=user.id, key="k" * 32, scope="t", created_at=old),
+        IdempotencyKey(user_id=user.id, key="n" * 32, scope="t", created_at=fresh)])
+    db.session.commit()
+    assert purge() == (1, 1)
+    db.session.expire_all()
+    assert sorted(db.session.scalars(select(JobOutbox.key))) == ["new-done", "old-failed"]
+    assert db.session.scalars(select(IdempotencyKey.key)).all() == ["n" * 32]
