@@ -68,6 +68,8 @@ def create_app(config_class=None):
     register_commands(app)
     from app import web
     web.init_app(app)
+    from app import idempotent
+    idempotent.init_app(app)  # `idem_key_field()` in templates
     return app
 
 

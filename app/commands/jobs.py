@@ -75,6 +75,22 @@ def scheduler(once):
 
 @jobs_cli.command("sweep")
 def sweep():
-    """Re-enqueue unsent SMS now."""
+    """Re-enqueue unsent SMS and outbox jobs that are overdue (Redis was down, a worker died) now."""
     from app.services.notifications import sweep_unsent
+    from app.services.queue import sweep as sweep_outbox
     click.echo(f"{sweep_unsent()} message(s) re-enqueued")
+    click.echo(f"{sweep_outbox()} job(s) re-enqueued")
+
+
+@jobs_cli.command("outbox")
+@click.option("--state", default=None, help="Only rows in this state (pending, queued, running, done, failed).")
+def outbox(state):
+    """The job outbox in the terminal, newest first."""
+    from sqlalchemy import select
+    from app.extensions import db
+    from app.models.record import JobOutbox
+    q = select(JobOutbox).order_by(JobOutbox.id.desc()).limit(200)
+    if state:
+        q = q.where(JobOutbox.state == state)
+    for row in db.session.scalars(q):
+        click.echo(f"{row.id}\t{row.state}\t{row.attempts}\t{row.func}{tuple(row.args)}\t{row.last_error or ''}")

@@ -69,6 +69,9 @@ class TranscriptVersion(db.Model):
     verification_code = db.Column(db.String(16), nullable=False, index=True)
     file_id = db.Column(db.ForeignKey("stored_files.id"), nullable=False)
     last_event_seq = db.Column(db.Integer)
+    # What the version says, frozen when it was made (JSON of the document data): the signed copy is
+    # rendered from the confirmed version's own words, never rebuilt from the events as they are later.
+    document = db.Column(db.JSON)
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
 
     transcript = db.relationship("Transcript", back_populates="versions")
@@ -89,6 +92,11 @@ class TranscriptConfirmation(db.Model):
     decision = db.Column(db.String(8), nullable=False)
     comment = db.Column(db.Text)
     signature_application_id = db.Column(db.ForeignKey("signature_applications.id"))
+    # Exactly what was confirmed: the version's content hash and the last event it covers. A later
+    # event that changes the text makes a new draft and voids this confirmation.
+    content_hash = db.Column(db.String(64))
+    last_event_seq = db.Column(db.Integer)
+    voided_at = db.Column(UTCDateTime)
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
 
     transcript = db.relationship("Transcript", back_populates="confirmations")

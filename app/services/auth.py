@@ -193,11 +193,23 @@ def verify_login_code(phone, code):
     if row is None or row.expires_at < utcnow() or row.attempts >= CODE_MAX_ATTEMPTS:
         audit.info("sign-in code refused user=%s (none, expired or exhausted)", user.id)
         raise InvalidCode()
-    row.attempts += 1
-    if not hmac.compare_digest(row.code_hash, token_hash(f"{user.id}:{(code or '').strip()}")):
-        audit.info("sign-in code wrong user=%s attempt=%s", user.id, row.attempts)
+    # One atomic UPDATE ... RETURNING takes the attempt: 30 guesses at once get at most five tries,
+    # where a read-then-write would let every one of them through on the same stale count.
+    attempt = db.session.execute(update(LoginCode).where(
+        LoginCode.id == row.id, LoginCode.used_at.is_(None), LoginCode.attempts < CODE_MAX_ATTEMPTS)
+        .values(attempts=LoginCode.attempts + 1).returning(LoginCode.attempts)
+        .execution_options(synchronize_session=False)).scalar()
+    if attempt is None:
+        audit.info("sign-in code refused user=%s (used or exhausted meanwhile)", user.id)
         raise InvalidCode()
-    row.used_at = utcnow()
+    if not hmac.compare_digest(row.code_hash, token_hash(f"{user.id}:{(code or '').strip()}")):
+        audit.info("sign-in code wrong user=%s attempt=%s", user.id, attempt)
+        raise InvalidCode()
+    used = db.session.execute(update(LoginCode).where(LoginCode.id == row.id, LoginCode.used_at.is_(None))
+                              .values(used_at=utcnow()).execution_options(synchronize_session=False))
+    if used.rowcount != 1:  # the right code, typed twice at once: only one sign-in
+        raise InvalidCode()
+    db.session.expire(row)
     return user
 
 

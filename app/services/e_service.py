@@ -28,6 +28,7 @@ from app.services import consent as consent_service, pdf, signatures, storage
 from app.services.auth import normalise_phone
 from app.services.errors import DomainError, InvalidCode, InvalidState, N_, NotAllowed
 from app.services.events import record_event
+from app.services.locking import lock
 from app.services.notifications import send_sms
 from app.services.queue import enqueue_after_commit
 
@@ -292,10 +293,18 @@ def is_opened(service):
     return any(a.opened_at for a in service.attempts)
 
 
+def _lock(service):
+    """Lock the service record and re-read it with its attempts (two receipts at once stay in order)."""
+    lock(service)
+    db.session.expire(service, ["attempts"])
+    return service
+
+
 def mark_opened(service, actor):
     """The recipient, signed in as themselves, pressed "Open the document" (a read receipt; a POST)."""
     if actor.id != service.recipient_id:
         return False
+    _lock(service)
     now = utcnow()
     first = False
     for a in service.attempts:
@@ -311,6 +320,7 @@ def acknowledge(service, actor):
     """The recipient presses "I have received it"."""
     if actor.id != service.recipient_id:
         raise NotAllowed()
+    _lock(service)
     if any(a.acknowledged_at for a in service.attempts):
         return False
     now = utcnow()
@@ -326,7 +336,7 @@ def sync_open_services(limit=500):
     """Periodic: pick up delivery receipts for services not yet effective."""
     rows = db.session.scalars(select(ServiceOfDocument).where(ServiceOfDocument.effective_at.is_(None))
                               .order_by(ServiceOfDocument.id).limit(limit)).all()
-    return sum(1 for s in rows if refresh(s))
+    return sum(1 for s in rows if refresh(_lock(s)))
 
 
 def certificate_data(service):
@@ -344,7 +354,7 @@ def render_certificate(service_id):
     service = db.session.get(ServiceOfDocument, service_id)
     if service is None:
         return None
-    db.session.execute(select(ServiceOfDocument.id).where(ServiceOfDocument.id == service.id).with_for_update())
+    _lock(service)
     refresh(service)
     if service.effective_at is None:
         return None

@@ -25,6 +25,7 @@ from app.services.case_numbers import next_case_number
 from app.services.errors import DeadlinePassed, DomainError, InvalidState, N_, NotAllowed
 from app.services.events import record_event
 from app.services.id_numbers import is_valid as id_number_valid, normalise_id_number
+from app.services.locking import AlreadyDecided, decided_by, lock  # noqa: F401 - AlreadyDecided is used by routes
 from app.services.notifications import send_sms
 from app.services.queue import enqueue_after_commit
 
@@ -46,6 +47,7 @@ OWN_SIDE = {"enforcement": "applicant"}
 OTHER_SIDE = {"enforcement": "respondent"}
 ROLE_SWAP = {"plaintiff": "applicant", "defendant": "respondent", "applicant": "plaintiff",
              "respondent": "defendant"}
+DECISION_EVENTS = ("filing_accepted", "filing_rejected", "correction_requested", "filing_withdrawn")
 DECIDED = ("accepted", "rejected", "withdrawn", "hearing", "mediated", "closed")
 
 
@@ -70,10 +72,6 @@ class InvalidIdNumber(DomainError):
 
 class InvalidMobile(DomainError):
     message = N_("This is not a mainland China mobile number (11 digits starting with 1).")
-
-
-class AlreadyDecided(InvalidState):
-    message = N_("A colleague has already decided this filing; reload to see the decision.")
 
 
 class AlreadySubmitted(InvalidState):
@@ -116,9 +114,7 @@ def new_filing_ref(year=None):
 
 def _lock(case):
     """Lock the case row and reload it: decisions by two colleagues at once are serialised here."""
-    db.session.execute(select(Case).where(Case.id == case.id).with_for_update()
-                       .execution_options(populate_existing=True))
-    return case
+    return lock(case)
 
 
 def _transition(case, action, expect_revision=None):
@@ -126,7 +122,7 @@ def _transition(case, action, expect_revision=None):
     _lock(case)
     if case.state not in allowed:
         if action in ("accept", "reject", "request_correction"):
-            raise AlreadyDecided()
+            raise decided_by(case.id, DECISION_EVENTS)
         if action == "submit" and case.state in ("submitted", "resubmitted"):
             raise AlreadySubmitted()
         raise InvalidState()

@@ -22,6 +22,8 @@ from app.services import consent as consent_service
 from app.services import court_time, events, storage
 from app.services.auth import create_action_link
 from app.services.errors import DomainError, InvalidState, N_, NotAllowed
+from app.services.events import record_event
+from app.services.locking import already_decided, lock, lock_id
 from app.services.notifications import send_sms
 from app.services.queue import enqueue_after_commit
 
@@ -210,6 +212,7 @@ def set_mode(hearing, actor, mode):
 # --- messages and evidence --------------------------------------------------------------------
 
 def _require_open(hearing):
+    lock(hearing)  # a close racing a post: the post sees the hearing as it is now
     if not hearing.is_open:
         raise HearingClosed()
 
@@ -400,11 +403,13 @@ def answer_item(item, actor, text, *, key=None, files=(), now=None):
     hearing = item.hearing
     _require_member(hearing, actor)
     _require_open(hearing)
+    lock(item)
     if not item.is_open:
         raise ItemClosed()
     addressee = item.addressee_for(actor)
     if addressee is None:
         raise NotAddressed()
+    lock(addressee)
     files = [f for f in files if f and f.filename]
     text = _check_text(text, required=not files)
     now = now or utcnow()
@@ -435,6 +440,7 @@ def extend_deadline(item, actor, new_deadline, reason="", now=None):
     hearing = item.hearing
     _require_run(hearing, actor)
     _require_open(hearing)
+    lock(item)
     if not item.is_open:
         raise ItemClosed()
     if new_deadline <= (now or utcnow()):
@@ -454,6 +460,7 @@ def request_extension(item, actor, reason):
     hearing = item.hearing
     _require_member(hearing, actor)
     _require_open(hearing)
+    lock(item)
     if not item.is_open:
         raise ItemClosed()
     addressee = item.addressee_for(actor)
@@ -472,8 +479,9 @@ def decide_extension(req, actor, grant, new_deadline=None, now=None):
     """The judge grants (a new deadline; earlier ones are kept) or refuses a request for more time."""
     item = req.item
     _require_run(item.hearing, actor)
+    lock(req)
     if req.state != "pending":
-        raise InvalidState()
+        raise already_decided(req.decided_by_id, req.decided_at)
     req.decided_by_id, req.decided_at = actor.id, utcnow()
     if grant:
         if new_deadline is None:
@@ -494,17 +502,21 @@ def decide_extension(req, actor, grant, new_deadline=None, now=None):
 
 def close_item(item, actor):
     _require_run(item.hearing, actor)
+    lock(item)
     if not item.is_open:
         return item
     item.state, item.closed_at = "closed", utcnow()
     events.item_closed(item.hearing.case, actor, item.hearing_id, item.id)
     _system(item.hearing, actor, "item_closed", item_id=item.id)
+    if not item.hearing.is_open:  # the transcript's words changed: a new draft, before anyone signs
+        enqueue_after_commit("jobs.documents.render_transcript_draft", item.hearing_id, queue="documents")
     return item
 
 
 def close_hearing(hearing, actor):
     """Close the session; the transcript draft is rendered from the events in the background."""
     _require_run(hearing, actor)
+    lock(hearing)
     if not hearing.is_open:
         return hearing
     _system(hearing, actor, "hearing_closed")
@@ -764,7 +776,7 @@ def make_thumbnail(evidence_id, size=480):
     """A small JPEG of an image exhibit: EXIF orientation applied, all EXIF (GPS too) left out.
     Only the derived copy changes; the original bytes and their hash stay as received."""
     from PIL import Image, ImageOps
-    ev = db.session.execute(select(Evidence).where(Evidence.id == evidence_id).with_for_update()).scalar_one_or_none()
+    ev = lock_id(Evidence, evidence_id)
     if ev is None or ev.thumbnail_file_id is not None:
         return ev
     try:

@@ -355,6 +355,10 @@ def verify_selfie(user, session_row, selfie_bytes, challenge_bytes=None, *, chec
     TooManyFailures or NoReference before looking at the photos.
     """
     now = utcnow()
+    # One person's checks run one at a time (a row lock on the person), so checks sent at once
+    # from several tabs or phones each see the failures before them and the wait cannot be raced.
+    from app.services.locking import lock
+    lock(user)
     q = select(FaceCheck).where(FaceCheck.user_id == user.id, FaceCheck.session_id == session_row.id)
     q = q.where(FaceCheck.id == check_id) if check_id else q.order_by(FaceCheck.id.desc()).limit(1)
     check = db.session.scalar(q.with_for_update())  # one answer per challenge, even with two tabs

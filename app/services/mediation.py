@@ -8,11 +8,12 @@ from flask_babel import force_locale, gettext as _
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Case, MediationAgreement, MediationConfirmation, MediationVersion, utcnow
+from app.models import MediationAgreement, MediationConfirmation, MediationVersion, utcnow
 from app.services import pdf, signatures, storage
 from app.services.auth import create_action_link
 from app.services.errors import DomainError, InvalidState, N_, NotAllowed
 from app.services.events import record_event
+from app.services.locking import lock
 from app.services.notifications import send_sms
 from app.services.queue import enqueue_after_commit
 from app.services.transcripts import ROLE_LABELS
@@ -70,6 +71,7 @@ def draft_terms(case, actor, *, amount, payer, payee, schedule="", other="", hea
     """Draft (or redraft) the terms. A redraft is a new version: earlier signatures do not carry over."""
     if not case.can_run(actor):
         raise NotAllowed()
+    lock(case)
     if case.state not in OPEN_STATES:
         raise InvalidState()
     try:
@@ -121,7 +123,9 @@ def signed_parties(agreement, version):
 
 def confirm(agreement, actor, face_session, confirmed_hash):
     """A party (or their lawyer) confirms and signs the current terms; the last one closes the case."""
-    db.session.execute(select(Case.id).where(Case.id == agreement.case_id).with_for_update())
+    lock(agreement.case)
+    lock(agreement)
+    db.session.expire(agreement, ["versions", "confirmations"])
     if agreement.state != "draft":
         raise AgreementSigned()
     party = party_of(agreement, actor)
@@ -153,9 +157,12 @@ def confirm(agreement, actor, face_session, confirmed_hash):
 def render_signed(agreement_id):
     """Render and file the signed agreement with each party's signature. Idempotent by content hash."""
     agreement = db.session.get(MediationAgreement, agreement_id)
-    if agreement is None or agreement.state != "signed":
+    if agreement is None:
         return None
-    db.session.execute(select(MediationAgreement.id).where(MediationAgreement.id == agreement.id).with_for_update())
+    lock(agreement.case)  # the case before the agreement, as `confirm` does: one lock order
+    lock(agreement)
+    if agreement.state != "signed":
+        return None
     version = agreement.current
     signed = {c.party_id: (c.signature_application.signature, c.signature_application)
               for c in agreement.confirmations if c.version_id == version.id}
@@ -193,6 +200,7 @@ def request_withdrawal(case, actor, reason=""):
     party = case.party_for(actor)
     if party is None or party.role not in ("plaintiff", "applicant"):
         raise NotAllowed()
+    lock(case)
     if case.state not in OPEN_STATES:
         raise InvalidState()
     return record_event(case, actor, "withdrawal_requested", party_id=party.id, party_name=party.name,
@@ -203,6 +211,7 @@ def grant_withdrawal(case, actor):
     """The judge allows the withdrawal (准予撤诉): the case ends as withdrawn."""
     if not case.can_run(actor):
         raise NotAllowed()
+    lock(case)
     if case.state not in OPEN_STATES or not withdrawal_pending(case):
         raise InvalidState()
     case.state = "withdrawn"

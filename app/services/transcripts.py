@@ -16,12 +16,13 @@ from flask_babel import force_locale, gettext as _
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Case, CaseEvent, Transcript, TranscriptConfirmation, TranscriptVersion, User
+from app.models import Case, CaseEvent, Transcript, TranscriptConfirmation, TranscriptVersion, User, utcnow
 from app.models.court import HEARING_STAFF
 from app.services import court_time, pdf, signatures, storage
 from app.services.auth import create_action_link
 from app.services.errors import DomainError, InvalidState, N_, NotAllowed
 from app.services.events import record_event
+from app.services.locking import lock
 from app.services.notifications import send_sms
 from app.services.queue import enqueue_after_commit
 
@@ -187,13 +188,68 @@ def document_data(case, facts, signed=None):
     return data, digest
 
 
+# --------------------------------------------------------------------------- frozen versions
+
+def _freeze(value):
+    """A JSON copy of document data (datetimes tagged), stored with the version it was rendered from."""
+    if isinstance(value, dict):
+        return {k: _freeze(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_freeze(v) for v in value]
+    if isinstance(value, dt.datetime):
+        return {"$dt": value.isoformat()}
+    if isinstance(value, bytes):
+        return None  # images are added to the signed copy from the signatures, never stored here
+    return value
+
+
+def _thaw(value):
+    if isinstance(value, dict):
+        if set(value) == {"$dt"}:
+            return dt.datetime.fromisoformat(value["$dt"])
+        return {k: _thaw(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_thaw(v) for v in value]
+    return value
+
+
+def version_data(version):
+    """(document data, signer user ids) of a version exactly as it was rendered."""
+    doc = version.document or {}
+    return _thaw(doc.get("data") or {}), list(doc.get("signer_ids") or [])
+
+
+def signed_data(version, signed):
+    """The signed copy: the confirmed version's own data, with each signer's image and time added.
+
+    `signed` maps user_id -> (Signature, SignatureApplication)."""
+    data, signer_ids = version_data(version)
+    data.pop("verification_code", None)
+    data.pop("document_hash_label", None)
+    sigs = []
+    for entry, uid in zip(data.get("signatures") or [], signer_ids):
+        sig, app_ = signed.get(uid, (None, None))
+        sigs.append(dict(entry, signed_at=app_.signed_at if app_ else None,
+                         image_png=signatures.signature_png(sig) if sig else None))
+    data.update(signatures=sigs, draft=False)
+    digest = signatures.content_hash(data)
+    data.update(verification_code=signatures.verification_code(digest, "transcript"),
+                document_hash_label=f"sha256:{digest}")
+    return data, digest
+
+
 # --------------------------------------------------------------------------- jobs' work
 
 def _lock(transcript):
-    db.session.execute(select(Transcript.id).where(Transcript.id == transcript.id).with_for_update())
+    """Lock the transcript row and re-read it, its versions and its answers. The case row is locked
+    first, as `record_event` and `render_draft` do, so that the two locks are always taken in one order."""
+    db.session.execute(select(Case.id).where(Case.id == transcript.case_id).with_for_update())
+    lock(transcript)
+    db.session.expire(transcript, ["versions", "confirmations"])
+    return transcript
 
 
-def _store_version(transcript, kind, data, digest, last_seq):
+def _store_version(transcript, kind, data, digest, last_seq, signer_ids=()):
     """The version with this content hash, rendered and filed now unless it already exists."""
     existing = db.session.scalar(select(TranscriptVersion).where(
         TranscriptVersion.transcript_id == transcript.id, TranscriptVersion.content_hash == digest))
@@ -208,7 +264,8 @@ def _store_version(transcript, kind, data, digest, last_seq):
                                 content_type="application/pdf", case=case)
     version = TranscriptVersion(transcript=transcript, number=number, kind=kind, content_hash=digest,
                                 verification_code=data["verification_code"], file_id=stored.id,
-                                last_event_seq=last_seq)
+                                last_event_seq=last_seq,
+                                document={"data": _freeze(data), "signer_ids": list(signer_ids)})
     db.session.add(version)
     db.session.flush()
     return version, True
@@ -235,16 +292,22 @@ def render_draft(hearing_id, notify=True):
     if facts["info"]["closed_at"] is None:
         raise HearingStillOpen()
     # The case row lock serialises two runs of this job (a retried one and a late one).
-    db.session.execute(select(Case.id).where(Case.id == case.id).with_for_update())
+    lock(case)
     transcript = transcript_for(case, hearing_id, facts["info"]["title"])
     if transcript.state in ("signed", "final"):
         return transcript.signed_version or transcript.current_draft
     data, digest = document_data(case, facts)
-    version, created = _store_version(transcript, "draft", data, digest, facts["info"]["last_seq"])
+    version, created = _store_version(transcript, "draft", data, digest, facts["info"]["last_seq"],
+                                      [s["user_id"] for s in facts["signers"]])
     if created:
         transcript.state = "draft"
+        # Confirmations of earlier versions confirmed other words: void them before anyone can sign.
+        voided = [c for c in transcript.confirmations if c.version_id != version.id and c.voided_at is None]
+        for c in voided:
+            c.voided_at = utcnow()
         record_event(case, None, "transcript_drafted", hearing_id=hearing_id, transcript_id=transcript.id,
-                     version=version.number, content_hash=digest, file_id=version.file_id)
+                     version=version.number, content_hash=digest, file_id=version.file_id,
+                     voided_confirmations=[c.id for c in voided])
         if notify:
             _notify_signers(transcript, facts["signers"])
     return version
@@ -272,14 +335,19 @@ def render_signed(transcript_id):
     draft = transcript.current_draft
     if transcript.state not in ("signed", "final") or draft is None:
         return None
-    facts = build(transcript.case, transcript.hearing_id)
     signed = {}
     for c in transcript.confirmations:
-        if c.version_id == draft.id and c.decision == "confirm" and c.signature_application is not None:
+        if c.version_id == draft.id and c.decision == "confirm" and c.voided_at is None \
+                and c.signature_application is not None:
             application = c.signature_application
             signed[c.user_id] = (application.signature, application)
-    data, digest = document_data(transcript.case, facts, signed)
-    version, created = _store_version(transcript, "signed", data, digest, facts["info"]["last_seq"])
+    if draft.document:
+        data, digest = signed_data(draft, signed)  # the confirmed version's own words, nothing newer
+    else:  # a version made before versions were frozen: its events, up to the last one it covered
+        events = [e for e in hearing_events(transcript.case_id, transcript.hearing_id)
+                  if draft.last_event_seq is None or e.seq <= draft.last_event_seq]
+        data, digest = document_data(transcript.case, build(transcript.case, transcript.hearing_id, events), signed)
+    version, created = _store_version(transcript, "signed", data, digest, draft.last_event_seq)
     if transcript.state != "final":
         transcript.state = "final"
         record_event(transcript.case, None, "transcript_filed", hearing_id=transcript.hearing_id,
@@ -298,9 +366,16 @@ def answers_for(transcript, version):
     """{user_id: latest TranscriptConfirmation} for one version."""
     out = {}
     for c in transcript.confirmations:
-        if c.version_id == version.id:
+        if c.version_id == version.id and c.voided_at is None:
             out[c.user_id] = c
     return out
+
+
+def _must_be_current(transcript, draft):
+    """Refuse to sign a draft whose words the events no longer give (a later addendum or message):
+    nobody signs text that is not the record. The new draft is made by the change itself."""
+    if document_data(transcript.case, build(transcript.case, transcript.hearing_id))[1] != draft.content_hash:
+        raise signatures.StaleVersion()
 
 
 def confirm(transcript, actor, face_session, confirmed_hash):
@@ -317,10 +392,14 @@ def confirm(transcript, actor, face_session, confirmed_hash):
     previous = answers_for(transcript, draft).get(actor.id)
     if previous is not None and previous.decision == "confirm":
         raise AlreadyAnswered()
+    if (confirmed_hash or "").strip().lower() != draft.content_hash:
+        raise signatures.StaleVersion()
+    _must_be_current(transcript, draft)
     application = signatures.apply_signature(actor, face_session, "transcript", transcript.id,
                                              draft.content_hash, confirmed_hash)
     row = TranscriptConfirmation(transcript=transcript, version=draft, user_id=actor.id, decision="confirm",
-                                 signature_application_id=application.id)
+                                 signature_application_id=application.id, content_hash=draft.content_hash,
+                                 last_event_seq=draft.last_event_seq)
     db.session.add(row)
     db.session.flush()
     record_event(transcript.case, actor, "transcript_confirmed", hearing_id=transcript.hearing_id,
@@ -349,7 +428,8 @@ def object_to(transcript, actor, confirmed_hash, comment):
     if not comment:
         raise DomainError(N_("Say what is wrong in the transcript."))
     row = TranscriptConfirmation(transcript=transcript, version=draft, user_id=actor.id, decision="object",
-                                 comment=comment[:4000])
+                                 comment=comment[:4000], content_hash=draft.content_hash,
+                                 last_event_seq=draft.last_event_seq)
     db.session.add(row)
     transcript.state = "objected"
     db.session.flush()
@@ -364,14 +444,17 @@ def add_addendum(transcript, actor, text):
     """The judge's correction after an objection: an event, then a new draft for everyone to confirm."""
     if not transcript.can_amend(actor):
         raise NotAllowed()
-    if transcript.state in ("signed", "final"):
-        raise TranscriptFinal()
     text = (text or "").strip()
     if not text:
         raise DomainError(N_("Write the correction."))
+    _lock(transcript)  # a confirmation racing the addendum: one of them sees the other
+    if transcript.state in ("signed", "final"):
+        raise TranscriptFinal()
     event = record_event(transcript.case, actor, "addendum_added", hearing_id=transcript.hearing_id,
                          author_name=actor.name, text=text[:4000])
-    enqueue_after_commit("jobs.documents.render_transcript_draft", transcript.hearing_id, queue="documents")
+    # The new draft is made now, in the same transaction, not by a job that may be late or lost:
+    # until it exists, the earlier draft would still look current and could be signed.
+    render_draft(transcript.hearing_id)
     return event
 
 

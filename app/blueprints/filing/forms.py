@@ -4,6 +4,7 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from app.idempotent import IdempotentForm
 from app.labels import DOC_ROLE_LABELS, KIND_LABELS, ROLE_LABELS
 
 
@@ -12,7 +13,7 @@ class RevisionForm(FlaskForm):
     revision = HiddenField()
 
 
-class StartForm(FlaskForm):
+class StartForm(IdempotentForm):
     court = SelectField(_l("Court"), coerce=int, validators=[DataRequired(_l("Choose a court."))])
     kind = SelectField(_l("Kind of case"), validators=[DataRequired(_l("Choose the kind of case."))])
 
@@ -49,7 +50,7 @@ class AttachmentForm(RevisionForm):
     replaces = HiddenField()
 
 
-class ResubmitForm(RevisionForm):
+class ResubmitForm(IdempotentForm, RevisionForm):
     reply = TextAreaField(_l("Your reply to the court"), validators=[Optional(), Length(max=5000)])
 
 

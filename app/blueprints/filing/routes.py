@@ -12,6 +12,7 @@ from app.blueprints.filing.forms import (AttachmentForm, DetailsForm, JoinForm, 
 from app.blueprints.identity.gate import face_check_redirect, face_check_required, needs_face_check
 from app.extensions import db, limiter
 from app.htmx import render
+from app.idempotent import once
 from app.labels import KIND_LABELS
 from app.models import Case, CaseEvent, CaseParty, Hearing
 from app.models.filing import FilingAttachment
@@ -94,6 +95,7 @@ def page(case, status=200, **forms):
 
 @bp.route("/filings/new", methods=["GET", "POST"])
 @login_required
+@once("filing.new")
 def new():
     if current_user.is_staff:
         abort(404)
@@ -285,6 +287,7 @@ def submit(ref):
 @bp.route("/filings/<ref>/resubmit", methods=["POST"])
 @login_required
 @refusals(back_to("correction"))
+@once("filing.resubmit")
 def resubmit(ref):
     case = load_or_404(Case, ref, can="is_filer", by="filing_ref")
     if needs_face_check(current_user):
@@ -324,6 +327,7 @@ def withdraw(ref):
 @bp.route("/filings/<ref>/copy", methods=["POST"])
 @login_required
 @refusals(back_to())
+@once("filing.copy")
 def copy(ref):
     case = load_or_404(Case, ref, can="is_filer", by="filing_ref")
     if not RevisionForm().validate_on_submit():

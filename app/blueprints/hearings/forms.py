@@ -5,9 +5,10 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import DateField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.idempotent import IdempotentForm
 from app.models.hearing import PURPOSES, TRIAL_STAGES
 
 PURPOSE_LABELS = {"evidence_exchange": _l("Evidence exchange"), "talk": _l("Talk"), "mediation": _l("Mediation"),
@@ -30,7 +31,10 @@ def new_key():
 
 
 class KeyedForm(FlaskForm):
-    key = HiddenField()
+    # The message's own idempotency key (a unique column on the message): at most 64 plain characters,
+    # so a tampered or over-long key is a 400, never a database error.
+    key = HiddenField(validators=[Optional(), Regexp(r"^[A-Za-z0-9_-]{1,64}$", message=_l(
+        "This form is damaged or too old (its key is not valid). Reload the page and send it again."))])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -42,7 +46,7 @@ class CsrfForm(FlaskForm):
     """Only the CSRF token: buttons such as close or withdraw."""
 
 
-class OpenHearingForm(FlaskForm):
+class OpenHearingForm(IdempotentForm):
     purpose = SelectField(_l("Purpose"), choices=[(p, PURPOSE_LABELS[p]) for p in PURPOSES])
     mode = SelectField(_l("Mode"), choices=list(MODE_LABELS.items()))
     title = StringField(_l("Title"), validators=[Optional(), Length(max=200)])
@@ -69,7 +73,7 @@ class AnswerForm(KeyedForm):
     file = FileField(_l("Attach a photo, document or video"))
 
 
-class ExtensionRequestForm(FlaskForm):
+class ExtensionRequestForm(IdempotentForm):
     reason = TextAreaField(_l("Why do you need more time?"), validators=TEXT)
 
 

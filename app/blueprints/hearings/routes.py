@@ -15,6 +15,7 @@ from app.blueprints import load_or_404, refusals, send_stored
 from app.blueprints.identity.gate import face_check_redirect, needs_face_check, verification_method
 from app.extensions import db
 from app.htmx import render, wants_fragment
+from app.idempotent import once
 from app.models import Case, User
 from app.models.hearing import Evidence, ExtensionRequest, Hearing, HearingItem, Message
 from app.services import court_time, hearings as svc
@@ -152,6 +153,7 @@ def _open_form(case):
 
 @bp.route("", methods=["GET", "POST"])
 @login_required
+@once("hearing.open")
 def index(case_id):
     case = load_or_404(Case, case_id)
     staff = case.can_run(current_user)
@@ -379,6 +381,7 @@ def answer(case, hearing, item_id):
 
 @bp.route("/<int:hid>/items/<int:item_id>/extension", methods=["POST"])
 @_in_room
+@once("hearing.extension_request")
 def request_extension(case, hearing, item_id):
     item = load_or_404(HearingItem, item_id, can=_of_hearing(hearing))
     form = ExtensionRequestForm()

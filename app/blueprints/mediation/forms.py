@@ -1,10 +1,12 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+
+from app.idempotent import IdempotentForm
 from wtforms import DecimalField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 
-class TermsForm(FlaskForm):
+class TermsForm(IdempotentForm):
     amount = DecimalField(_l("Amount (yuan)"), places=2, validators=[
         DataRequired(_l("Enter the amount.")), NumberRange(min=0.01, message=_l("The amount must be positive."))])
     payer = SelectField(_l("Who pays"), coerce=int)

@@ -9,6 +9,7 @@ from app.blueprints.mediation.forms import NoteForm, TermsForm
 from app.blueprints.transcripts.forms import ConfirmForm
 from app.extensions import db
 from app.htmx import render
+from app.idempotent import once
 from app.labels import ROLE_LABELS
 from app.models import MediationAgreement
 from app.services import mediation, signatures
@@ -19,6 +20,7 @@ bp = Blueprint("mediation", __name__)
 
 @bp.route("/cases/<int:case_id>/mediation/terms", methods=["GET", "POST"])
 @login_required
+@once("mediation.terms")
 def terms(case_id):
     case = case_or_404(case_id)
     if not case.can_run(current_user):

@@ -85,7 +85,9 @@ def show(ref):
 
 def decided(case, exc):
     db.session.rollback()
-    if isinstance(exc, svc.AlreadyDecided):
+    if isinstance(exc, svc.AlreadyDecided) and "name" in exc.params:
+        flash(_(exc.message, **exc.params), "error")  # "already decided by NAME at TIME"
+    elif isinstance(exc, svc.AlreadyDecided):
         db.session.refresh(case)
         flash(_("A colleague has already decided this filing (%(state)s); nothing was changed.",
                 state=STATE_LABELS.get(case.state, case.state)), "error")

@@ -1,5 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+
+from app.idempotent import IdempotentForm
 from flask_wtf.file import FileField
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
@@ -16,7 +18,7 @@ class ConsentForm(FlaskForm):
     address = StringField(_l("Mobile number for service"), validators=[Optional(), Length(max=20)])
 
 
-class ServeForm(FlaskForm):
+class ServeForm(IdempotentForm):
     party = SelectField(_l("Serve to"), coerce=int)
     kind = SelectField(_l("Kind of document"), choices=KIND_CHOICES)
     title = StringField(_l("Title"), validators=[Optional(), Length(max=200)])

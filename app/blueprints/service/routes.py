@@ -9,6 +9,7 @@ from app.blueprints.service.forms import (AckForm, AddressCodeForm, AddressForm,
                                           ServeForm)
 from app.extensions import db, limiter
 from app.htmx import render
+from app.idempotent import once
 from app.models import ServiceAddress, ServiceOfDocument
 from app.services import consent as consent_service, e_service, storage
 from app.services.errors import DomainError, N_
@@ -171,6 +172,7 @@ def address_revoke(address_id):
 
 @bp.route("/cases/<int:case_id>/service/new", methods=["GET", "POST"])
 @login_required
+@once("service.new")
 def new(case_id):
     case = case_or_404(case_id)
     if not case.can_review(current_user):

@@ -1,5 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+
+from app.idempotent import IdempotentForm
 from wtforms import BooleanField, HiddenField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
@@ -16,6 +18,6 @@ class ObjectForm(FlaskForm):
                             validators=[DataRequired(_l("Say what is wrong in the transcript.")), Length(max=4000)])
 
 
-class AddendumForm(FlaskForm):
+class AddendumForm(IdempotentForm):
     text = TextAreaField(_l("Correction (added to the record as an addendum)"),
                          validators=[DataRequired(_l("Write the correction.")), Length(max=4000)])

@@ -8,6 +8,7 @@ from app.blueprints.identity.gate import face_check_required
 from app.blueprints.transcripts.forms import AddendumForm, ConfirmForm, ObjectForm
 from app.extensions import db
 from app.htmx import render
+from app.idempotent import once
 from app.models import Case, MediationAgreement, ServiceOfDocument, Transcript, TranscriptVersion
 from app.services import signatures, transcripts
 
@@ -82,6 +83,7 @@ def object_to(transcript_id):
 @bp.route("/transcripts/<int:transcript_id>/addendum", methods=["POST"])
 @login_required
 @refusals(".show")
+@once("transcript.addendum")
 def addendum(transcript_id):
     t = load_or_404(Transcript, transcript_id)
     if not t.can_amend(current_user):
