@@ -1,4 +1,4 @@
-from flask import Blueprint, redirect, request, url_for
+from flask import Blueprint, current_app, redirect, request, send_from_directory, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
@@ -38,9 +38,31 @@ def home():
     return render("main/home.html", "main/_case_list.html", cases=cases, page_no=page, has_more=has_more)
 
 
+def _get_target(target):
+    """The nearest page a GET can show for `target`: a page rendered after a POST (a form with an
+    error) has the POST's URL, which a GET would answer with 405; walk up its path instead
+    (`/filings/3/parties` -> `/filings/3`)."""
+    from urllib.parse import urlsplit
+    from werkzeug.exceptions import HTTPException
+    from werkzeug.routing import RequestRedirect
+    target = safe_target(target)
+    adapter = current_app.url_map.bind("localhost")
+    parts = urlsplit(target)
+    path, query = parts.path, parts.query
+    while path and path != "/":
+        try:
+            adapter.match(path, method="GET")
+            return path + ("?" + query if query else "")
+        except RequestRedirect:
+            return path
+        except HTTPException:
+            path, query = path.rsplit("/", 1)[0] or "/", ""
+    return url_for("main.home")
+
+
 @bp.route("/lang/<code>")
 def language(code):
-    resp = redirect(safe_target(request.args.get("next")) or url_for("main.home"))
+    resp = redirect(_get_target(request.args.get("next")))
     if code in ("zh", "en"):
         resp.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
     return resp
@@ -50,3 +72,9 @@ def language(code):
 def healthz():
     db.session.execute(select(1))
     return {"ok": True}
+
+
+@bp.route("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico on every page: answer with the icon, cached for a week."""
+    return send_from_directory(current_app.static_folder, "favicon.ico", max_age=7 * 24 * 3600)
