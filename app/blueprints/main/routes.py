@@ -11,6 +11,12 @@ from app.services.auth import safe_target
 bp = Blueprint("main", __name__)
 
 
+@bp.app_template_global("still_to_join")
+def _still_to_join(case):
+    from app.blueprints.main.needs import still_to_join
+    return still_to_join(case, current_user)
+
+
 PAGE_SIZE = 30
 
 
@@ -35,7 +41,10 @@ def cases_for(user, page=1):
 def home():
     page = max(request.args.get("page", 1, type=int), 1)
     cases, has_more = cases_for(current_user, page)
-    return render("main/home.html", "main/_case_list.html", cases=cases, page_no=page, has_more=has_more)
+    from app.blueprints.main.needs import needs_for
+    needs = needs_for(current_user) if page == 1 else []
+    return render("main/home.html", "main/_case_list.html", cases=cases, page_no=page, has_more=has_more,
+                  needs=needs)
 
 
 def _get_target(target):
