@@ -79,7 +79,8 @@ def test_filing_with_correction_to_acceptance_notice(phone_page, court_page, dem
 
     court.goto(f"/review/{ref}")
     assert "起诉状-已签名.pdf" in court.locator("#diff ins").all_inner_texts()[0]
-    court.click("text=立案受理")
+    court.click("text=立案受理…")
+    court.click("button.danger")  # the confirm step
     number = re.search(r"\(\d{4}\)沪0101民初\d+号", court.locator(".flash").first.inner_text()).group(0)
 
     link = [u for u in sms_links("13800000001") if "/l/" in u][-1]

@@ -87,3 +87,7 @@ def healthz():
 def favicon():
     """Browsers ask for /favicon.ico on every page: answer with the icon, cached for a week."""
     return send_from_directory(current_app.static_folder, "favicon.ico", max_age=7 * 24 * 3600)
+
+
+from app.blueprints.main import confirm as _confirm  # noqa: E402  (confirm steps for irreversible acts)
+_confirm.register(bp)
