@@ -72,3 +72,36 @@ def crawl(client, start="/", limit=400):
 
 
 WORD = re.compile(r"[A-Za-z][A-Za-z_]{2,}")
+
+
+class Text(HTMLParser):
+    """The words a person reads: text outside script/style, plus alt, title, placeholder, aria-label
+    and button values."""
+    SKIP = {"script", "style", "noscript"}
+
+    def __init__(self):
+        super().__init__()
+        self.parts, self._skip = [], 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.SKIP:
+            self._skip += 1
+        for name, value in attrs:
+            if name in ("alt", "title", "placeholder", "aria-label") and value:
+                self.parts.append(value)
+            if tag == "input" and name == "value" and dict(attrs).get("type") in ("submit", "button") and value:
+                self.parts.append(value)
+
+    def handle_endtag(self, tag):
+        if tag in self.SKIP and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.parts.append(data)
+
+
+def visible_text(html):
+    parser = Text()
+    parser.feed(html)
+    return " ".join(parser.parts)

@@ -152,7 +152,9 @@ def _deadline(form):
 
 def _open_form(case):
     form = OpenHearingForm()
-    form.parties.choices = [(p.id, f"{p.name}（{p.role}）") for p in case.parties if p.user_id or p.lawyer_id]
+    from app.labels import ROLE_LABELS
+    form.parties.choices = [(p.id, _("%(name)s (%(role)s)", name=p.name, role=ROLE_LABELS.get(p.role, p.role)))
+                            for p in case.parties if p.user_id or p.lawyer_id]
     clerks = db.session.scalars(select(User).where(User.court_id == case.court_id, User.role == "clerk")).all()
     form.clerks.choices = [(u.id, u.name) for u in clerks]
     if request.method == "GET":
