@@ -14,6 +14,8 @@ def _upload(page, role, name, data, mime):
     form.locator("input[type=file]").set_input_files({"name": name, "mimeType": mime, "buffer": data})
     form.locator("button").click()
     page.wait_for_load_state()
+    # with JS the file goes up by XHR (with a progress bar) and the answer replaces the page
+    page.wait_for_function("() => !document.querySelector('form.is-sending')")
     assert name in page.content()
 
 

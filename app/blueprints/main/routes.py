@@ -91,3 +91,9 @@ def favicon():
 
 from app.blueprints.main import confirm as _confirm  # noqa: E402  (confirm steps for irreversible acts)
 _confirm.register(bp)
+
+
+@bp.record_once
+def _app_wide(state):
+    from app.blueprints.main import errors_summary
+    errors_summary.init_app(state.app)
