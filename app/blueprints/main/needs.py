@@ -121,6 +121,22 @@ def to_sign(user):
     return out
 
 
+def e_service_unanswered(user):
+    """Accepted cases where this person's own party was never asked about electronic service (电子送达):
+    the filer especially, whom nothing else asks."""
+    from app.services.consent import current
+    out = []
+    for case in db.session.scalars(select(Case).where(Case.id.in_(_my_case_ids(user)),
+                                                      Case.state.in_(("accepted", "hearing", "mediated")))):
+        party = case.party_for(user)
+        if party is None or party.user_id != user.id or current(case, party, "e_service") is not None:
+            continue
+        if case.filed_by_id == user.id or current(case, party, "online_litigation") is not None:
+            out.append(Need("consent", _("Choose how court documents reach you (electronic service)"), case,
+                            url_for("service.consent", case_id=case.id)))
+    return out
+
+
 def services_to_acknowledge(user):
     out = []
     for s in db.session.scalars(select(ServiceOfDocument).where(ServiceOfDocument.recipient_id == user.id)
@@ -135,7 +151,8 @@ def needs_for(user):
     """Everything waiting for this person, soonest deadline first (undated ones after)."""
     if not getattr(user, "is_authenticated", False) or user.is_staff:
         return []
-    needs = items_due(user) + corrections(user) + to_join(user) + to_sign(user) + services_to_acknowledge(user)
+    needs = (items_due(user) + corrections(user) + to_join(user) + to_sign(user) + e_service_unanswered(user)
+             + services_to_acknowledge(user))
     return sorted(needs, key=lambda n: (n.due is None, n.due or datetime.max))
 
 

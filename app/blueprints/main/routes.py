@@ -97,3 +97,7 @@ _confirm.register(bp)
 def _app_wide(state):
     from app.blueprints.main import errors_summary
     errors_summary.init_app(state.app)
+
+
+from app.blueprints.main import previews as _previews  # noqa: E402  (image previews in filings)
+_previews.register(bp)
