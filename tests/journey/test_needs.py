@@ -74,3 +74,19 @@ def test_a_joined_defendant_no_longer_sees_join(client, auth, db, make_user, mak
     assert f"/filings/{case.filing_ref}/join" not in client.get("/").get_data(as_text=True)
     page = client.get(f"/filings/{case.filing_ref}")
     assert page.status_code == 200 and f"/filings/{case.filing_ref}/join" not in page.get_data(as_text=True)
+
+
+def test_a_corrected_item_shows_done(client, auth, db, demo):
+    from app.models import Case
+    from app.services import filing
+    case = db.session.scalar(select(Case).where(Case.filing_ref == "LA2026-DEMO03"))
+    lawyer = _user(db, "刘洋")
+    auth.login(lawyer)
+    client.set_cookie("lang", "zh")
+    section = lambda: (lambda h: h[h.index('id="correction"'):h.index("</section>", h.index('id="correction"'))])(  # noqa: E731
+        client.get(f"/filings/{case.filing_ref}").get_data(as_text=True))
+    assert section().count('class="tag done"') == 0
+    filing.update_filing(case, lawyer, title=case.title, claims="请求判令被执行人支付借款本金及利息。", facts=case.facts,
+                         amount=str(case.amount), kind=case.kind)
+    db.session.commit()
+    assert section().count('class="tag done"') == 1

@@ -11,6 +11,18 @@ from app.services.auth import safe_target
 bp = Blueprint("main", __name__)
 
 
+@bp.app_template_global("corrections_done")
+def _corrections_done(case, req):
+    """Ids of the items of an open correction request that the filer has already changed (补正完成)."""
+    from app.models.filing import FilingVersion
+    from app.services import filing
+    if req is None or req.state != "open" or req.version_id is None:
+        return set()
+    old = db.session.get(FilingVersion, req.version_id).snapshot
+    new = filing.snapshot(case)
+    return {item.id for item in req.items if filing.item_addressed(item, old, new)}
+
+
 @bp.app_template_global("still_to_join")
 def _still_to_join(case):
     from app.blueprints.main.needs import still_to_join
