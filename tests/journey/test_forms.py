@@ -73,3 +73,21 @@ def test_every_form_page_gets_the_summary(client, db, auth, make_user, make_cour
     assert resp.status_code == 400
     html = resp.get_data(as_text=True)
     assert 'id="errors"' in html and re.search(r'href="#(court|kind)"', html)
+
+
+def test_a_refused_resubmission_keeps_the_replies_typed_on_each_item(client, db, auth):
+    from app import demo
+    from app.models import User
+    demo.seed()
+    db.session.commit()
+    case = db.session.scalar(select(Case).where(Case.filing_ref == "LA2026-DEMO03"))
+    lawyer = db.session.scalar(select(User).where(User.name == "刘洋"))
+    auth.login(lawyer, face=True)
+    req = filing.open_correction(case)
+    first = req.items[0]
+    resp = client.post(f"/filings/{case.filing_ref}/resubmit", data={
+        "revision": case.revision, "reply": "其余两项稍后补充", f"response-{first.id}": "申请书已重新签名"})
+    assert resp.status_code == 400  # items 2 and 3 are neither changed nor explained
+    html = resp.get_data(as_text=True)
+    assert 'value="申请书已重新签名"' in html and "其余两项稍后补充" in html
+    assert db.session.get(Case, case.id).state == "needs_correction"

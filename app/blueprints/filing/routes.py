@@ -395,9 +395,9 @@ def resubmit(ref):
         db.session.rollback()
         if case.state == "resubmitted":
             flash(_("These corrections have already been sent."), "info")
-        else:
-            flash_error(exc)
-        return back(case, "correction")
+            return back(case, "correction")
+        flash_error(exc)
+        return page(case, 400, resubmit=form)  # the replies typed on each item are shown again
     db.session.commit()
     flash(_("Corrections sent. The court's time limit counts again from tomorrow."), "success")
     return back(case)
