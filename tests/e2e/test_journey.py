@@ -119,3 +119,31 @@ def test_the_review_page_fits_360_px_and_shows_no_full_size_photo(phone_page, de
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     srcs = page.locator("img").evaluate_all("els => els.map(e => e.getAttribute('src'))")
     assert all(s.endswith("/preview") or "/thumb" in s or s.startswith("/static/") for s in srcs), srcs
+
+
+def test_a_photo_upload_shows_progress_and_the_button_waits(phone_page, demo_link):
+    """On slow 3G a phone photo takes many seconds: the button is disabled and a progress bar moves."""
+    import io
+    from PIL import Image
+    buf = io.BytesIO()
+    Image.effect_noise((900, 700), 80).convert("RGB").save(buf, "JPEG", quality=95)
+    photo = buf.getvalue()
+    page = phone_page(js=True, slow=True)
+    _sign_in(page, demo_link("王芳", "/filings/LA2026-DEMO01"))
+    form = page.locator("form[action$='/attachments']")
+    form.locator("select[name=role]").select_option("evidence")
+    form.locator("input[type=file]").set_input_files({"name": "送货单照片.jpg", "mimeType": "image/jpeg",
+                                                      "buffer": photo})
+    form.locator("button").click()
+    page.wait_for_selector("form.is-sending progress.upload", state="attached")
+    assert form.locator("button").is_disabled()
+    assert "正在发送" in form.locator(".sending").inner_text()
+    page.wait_for_function("() => !document.querySelector('form.is-sending')", timeout=60_000)
+    assert "送货单照片.jpg" in page.content()
+    print(f"\nupload of {len(photo) // 1024} KB on slow 3G: progress bar shown, button disabled while sending")
+
+
+def test_without_js_the_upload_form_says_to_wait(phone_page, demo_link):
+    page = phone_page(js=False, slow=False)
+    _sign_in(page, demo_link("王芳", "/filings/LA2026-DEMO01"))
+    assert "不要重复点击" in page.locator("form[action$='/attachments']").inner_text()
