@@ -83,3 +83,35 @@ def test_withdrawing_a_filing_and_accepting_one_go_through_a_confirm_page(client
     body = _confirm(client, f"/filings/{draft.filing_ref}", f"/filings/{draft.filing_ref}/withdraw/confirm",
                     f"/filings/{draft.filing_ref}/withdraw")
     assert f'name="revision" value="{draft.revision}"' in body
+
+
+def test_refusing_a_filing_asks_first_and_keeps_the_reasons(client, auth, db, make_user, make_case):
+    filer = make_user("litigant")
+    case = make_case(filer=filer, state="submitted", number=False)
+    judge = make_user("judge", court=case.court)
+    auth.login(judge)
+    page = client.get(f"/review/{case.filing_ref}").get_data(as_text=True)
+    assert _forms_posting_to(page, f"/review/{case.filing_ref}/reject/confirm")
+    assert not _forms_posting_to(page, f"/review/{case.filing_ref}/reject")
+    step = client.post(f"/review/{case.filing_ref}/reject/confirm", data={"revision": case.revision,
+                                                                          "reasons": "不属于本院管辖"})
+    body = step.get_data(as_text=True)
+    assert step.status_code == 200 and "不属于本院管辖</textarea>" in body
+    assert _forms_posting_to(body, f"/review/{case.filing_ref}/reject")
+    db.session.refresh(case)
+    assert case.state == "submitted"  # asking changed nothing
+    client.post(f"/review/{case.filing_ref}/reject", data={"revision": case.revision, "reasons": "不属于本院管辖",
+                                                           "confirm": "yes"})
+    db.session.refresh(case)
+    assert case.state == "rejected"
+
+
+def test_the_withdrawal_application_asks_first_and_only_the_plaintiff_may_ask(client, auth, db, room):
+    auth.login(room.plaintiff, face=True)
+    html = client.get(f"/cases/{room.case.id}/closing").get_data(as_text=True)
+    assert _forms_posting_to(html, f"/cases/{room.case.id}/withdraw/confirm")
+    step = client.post(f"/cases/{room.case.id}/withdraw/confirm", data={"note": "双方已和解"})
+    assert step.status_code == 200 and "双方已和解</textarea>" in step.get_data(as_text=True)
+    auth.logout()
+    auth.login(room.defendant, face=True)
+    assert client.post(f"/cases/{room.case.id}/withdraw/confirm", data={"note": "x"}).status_code == 404

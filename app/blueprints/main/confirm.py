@@ -4,7 +4,7 @@ slip of the thumb on a small screen never withdraws a filing or closes a hearing
 
 Each page is a GET that only reads: it checks the same predicate as the act's POST route (an outsider
 gets 404) and renders a form that posts to that route, unchanged."""
-from flask import abort, render_template, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -15,9 +15,11 @@ from app.models import Case
 from app.models.hearing import Hearing, HearingItem
 
 
-def _page(question, consequence, action, yes, back, fields=None):
+def _page(question, consequence, action, yes, back, fields=None, text=None):
+    """`text`: (name, label, value, required) of a text the person wrote on the page before (reasons, a note),
+    shown again on this page, still editable, and sent with the act."""
     return render_template("confirm.html", question=question, consequence=consequence, action=action, yes=yes,
-                           back=back, fields=fields or {})
+                           back=back, fields=fields or {}, text=text)
 
 
 def _hearing(case_id, hid):
@@ -112,3 +114,33 @@ def register(bp):
         return _page(_("Grant the withdrawal of the suit?"),
                      _("The case is closed. This cannot be undone."),
                      url_for("mediation.grant", case_id=case.id), _("Grant the withdrawal and close the case"), back)
+
+    # Acts whose form carries text (reasons, a note): the page's form posts here first. This POST only
+    # shows the confirm page with the text kept (it never changes anything); the page posts the act.
+    @bp.route("/review/<ref>/reject/confirm", methods=["POST"])
+    @login_required
+    def confirm_reject(ref):
+        case = _filing(ref)
+        if not case.can_review(current_user) or case.state not in ("submitted", "resubmitted"):
+            abort(404)
+        return _page(_("Refuse to accept this filing?"),
+                     _("The filer is told by SMS, with your reasons. The filing cannot be accepted afterwards; "
+                       "the filer can only file again."),
+                     url_for("review.reject", ref=case.filing_ref), _("Do not accept"),
+                     url_for("review.show", ref=case.filing_ref, _anchor="decide"),
+                     {"revision": request.form.get("revision", case.revision)},
+                     ("reasons", _("Reasons for not accepting"), request.form.get("reasons", ""), True))
+
+    @bp.route("/cases/<int:case_id>/withdraw/confirm", methods=["POST"])
+    @login_required
+    def confirm_withdraw_suit(case_id):
+        case = load_or_404(Case, case_id)
+        party = case.party_for(current_user) if not current_user.is_staff else None
+        if party is None or party.role not in ("plaintiff", "applicant"):
+            abort(404)
+        return _page(_("Apply to withdraw the suit?"),
+                     _("The judge decides on your application. Once the withdrawal is granted the case is closed "
+                       "and cannot be reopened."),
+                     url_for("mediation.withdraw", case_id=case.id), _("Apply to withdraw the suit"),
+                     url_for("mediation.closing", case_id=case.id),
+                     text=("note", _("Reason for withdrawing the suit"), request.form.get("note", ""), False))
