@@ -11,6 +11,9 @@ from app.models.filing import FilingAttachment
 from app.services import thumbnails
 
 
+SMALL_ENOUGH = 100 * 1024  # bytes: below this an image is shown as it is (no preview needed)
+
+
 def register(bp):
     @bp.route("/filings/<ref>/files/<int:aid>/preview")
     @login_required
@@ -36,9 +39,14 @@ def register(bp):
         if not thumbnails.can_preview(stored):
             return ""
         size = thumbnails.preview_size(stored)
+        url = url_for("main.filing_preview", ref=case.filing_ref, aid=att.id)
+        if size is None and stored.size <= SMALL_ENOUGH:  # a small image is its own preview
+            size, url = thumbnails.image_size(stored), url_for("filing.file", ref=case.filing_ref, aid=att.id)
+            if size is not None:
+                scale = max(size[0] / thumbnails.SIZE, size[1] / thumbnails.SIZE, 1)
+                size = (int(size[0] / scale), int(size[1] / scale))
         if size is None:
             return Markup('<small class="muted">%s</small>') % _("Preview being prepared.")
         w, h = size
-        url = url_for("main.filing_preview", ref=case.filing_ref, aid=att.id)
         return Markup('<img class="thumb" src="%s" width="%d" height="%d" alt="%s" loading="lazy">') % (
             url, w // 2, h // 2, escape(stored.original_name))
