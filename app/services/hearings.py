@@ -374,7 +374,7 @@ def post_message(hearing, actor, text, *, key=None, files=(), reply_to_id=None, 
 
 def _item_no(item):
     """The item's number within its hearing, as pages show it (第1项 is a hearing's first item)."""
-    from app.blueprints.hearings import item_no
+    from app.services.item_numbers import item_no
     return item_no(item.hearing_id, item.id)
 
 

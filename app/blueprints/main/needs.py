@@ -41,7 +41,7 @@ def _my_case_ids(user):
 
 
 def items_due(user):
-    from app.blueprints.hearings import item_no
+    from app.services.item_numbers import item_no
     rows = db.session.execute(
         select(HearingItem, Hearing).join(ItemAddressee, ItemAddressee.item_id == HearingItem.id)
         .join(Hearing, Hearing.id == HearingItem.hearing_id)
