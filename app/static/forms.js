@@ -90,6 +90,7 @@
 
   document.addEventListener("submit", function (e) {
     var form = e.target, submitter = e.submitter || lastSubmitter;
+    if (e.defaultPrevented) return;  // another script stopped this submit (e.g. an empty signature)
     if (!form || (form.method || "").toLowerCase() !== "post" || form.hasAttribute("hx-post")) return;
     if (form.className.indexOf("is-sending") >= 0) { e.preventDefault(); return; }  // a second tap
     if (hasFiles(form) && window.FormData && "upload" in new XMLHttpRequest()) {
