@@ -4,7 +4,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-PUBLIC = {"auth.signin", "auth.staff", "auth.phone", "auth.code", "auth.link", "auth.link_use", "main.language",
+PUBLIC = {"auth.signin", "auth.staff", "auth.phone", "auth.code", "auth.link", "auth.link_use", "main.language", "main.favicon",
           "main.healthz", "notifications.outbox", "notifications.receipt", "static"}
 CSRF_EXEMPT = {"notifications.receipt"}  # machine callback with its own bearer token
 

@@ -19,7 +19,7 @@ from app.extensions import db
 from app.models import Case, CaseParty, Court, User, utcnow
 from app.models.filing import (AcceptanceNotice, CorrectionItem, CorrectionRequest, DOC_ROLES, FilingAttachment,
                                FilingVersion, ITEM_KINDS)
-from app.services import court_time, events, storage
+from app.services import court_time, events, storage, thumbnails
 from app.services.auth import create_action_link, normalise_phone
 from app.services.case_numbers import next_case_number
 from app.services.errors import DeadlinePassed, DomainError, InvalidState, N_, NotAllowed
@@ -334,6 +334,7 @@ def add_attachment(case, actor, *, role, upload=None, by_post=False, replaces=No
     if not by_post:
         stored = storage.save_upload(upload, kind="evidence" if role == "evidence" else "document", actor=actor,
                                      case=case, limit_mb_override=current_app.config["FILING_UPLOAD_MB"])
+        thumbnails.request_preview(stored)
     att = FilingAttachment(case_id=case.id, role=role, stored_file_id=stored.id if stored else None,
                            pending_by_post=bool(by_post), note=(note or "").strip()[:200], added_by_id=actor.id,
                            replaces_id=replaces.id if replaces else None)
@@ -368,6 +369,7 @@ def clerk_upload(case, actor, att, upload):
     stored = storage.save_upload(upload, kind="evidence" if att.role == "evidence" else "document", actor=actor,
                                  case=case, on_behalf_of=party,
                                  limit_mb_override=current_app.config["FILING_UPLOAD_MB"])
+    thumbnails.request_preview(stored)
     new = FilingAttachment(case_id=case.id, role=att.role, stored_file_id=stored.id, note=att.note,
                            added_by_id=actor.id, on_behalf_of_id=party.id if party else None, replaces_id=att.id)
     att.superseded_at = utcnow()

@@ -348,6 +348,12 @@ def post_message(hearing, actor, text, *, key=None, files=(), reply_to_id=None, 
 
 # --- litigation items -------------------------------------------------------------------------
 
+def _item_no(item):
+    """The item's number within its hearing, as pages show it (第1项 is a hearing's first item)."""
+    from app.services.item_numbers import item_no
+    return item_no(item.hearing_id, item.id)
+
+
 def _item_path(item):
     return f"/cases/{item.hearing.case_id}/hearings/{item.hearing_id}/items/{item.id}"
 
@@ -394,7 +400,7 @@ def post_item(hearing, actor, text, *, parties, deadline, key=None, now=None):
         for user in _people(party):
             _sms_item(item, user, lambda url: _(
                 "[MicroCourt] Case %(number)s: the court has a question for you (item %(item)s), "
-                "answer by %(due)s. Open: %(url)s", number=case.number, item=item.id, due=due, url=url), "hearing_item")
+                "answer by %(due)s. Open: %(url)s", number=case.number, item=_item_no(item), due=due, url=url), "hearing_item")
     return item
 
 
@@ -433,7 +439,7 @@ def _notify_deadline(item, actor, new_deadline):
         for user in _people(a.party):
             _sms_item(item, user, lambda url: _(
                 "[MicroCourt] Case %(number)s: the deadline of item %(item)s is now %(due)s. Open: %(url)s",
-                number=case.number, item=item.id, due=due, url=url), "hearing_deadline")
+                number=case.number, item=_item_no(item), due=due, url=url), "hearing_deadline")
 
 
 def extend_deadline(item, actor, new_deadline, reason="", now=None):
@@ -496,7 +502,7 @@ def decide_extension(req, actor, grant, new_deadline=None, now=None):
     case, due = hearing.case, court_time.format_deadline(item.deadline)
     _sms_item(item, req.requested_by, lambda url: _(
         "[MicroCourt] Case %(number)s: more time for item %(item)s was refused; the deadline stays %(due)s. "
-        "Open: %(url)s", number=case.number, item=item.id, due=due, url=url), "hearing_deadline")
+        "Open: %(url)s", number=case.number, item=_item_no(item), due=due, url=url), "hearing_deadline")
     return req
 
 
@@ -752,7 +758,7 @@ def send_due_reminders(now=None):
                         continue
                     sms = _sms_item(item, user, lambda url: _(
                         "[MicroCourt] Reminder, case %(number)s: item %(item)s is due %(due)s. Open: %(url)s",
-                        number=case.number, item=item.id, due=due, url=url), "hearing_reminder")
+                        number=case.number, item=_item_no(item), due=due, url=url), "hearing_reminder")
                     for r in claimed:
                         r.sms_id = sms.id if sms else None
                     sent += 1
@@ -766,7 +772,7 @@ def send_due_reminders(now=None):
         if judge.phone:
             with force_locale("zh"):
                 body = _("[MicroCourt] Case %(number)s: item %(item)s passed its deadline without an answer from "
-                         "%(names)s.", number=case.number, item=item.id, names="、".join(names))
+                         "%(names)s.", number=case.number, item=_item_no(item), names="、".join(names))
             send_sms(judge.phone, body, kind="hearing_overdue", user=judge, case=case)
         sent += 1
     return sent

@@ -14,6 +14,8 @@ def _upload(page, role, name, data, mime):
     form.locator("input[type=file]").set_input_files({"name": name, "mimeType": mime, "buffer": data})
     form.locator("button").click()
     page.wait_for_load_state()
+    # with JS the file goes up by XHR (with a progress bar) and the answer replaces the page
+    page.wait_for_function("() => !document.querySelector('form.is-sending')")
     assert name in page.content()
 
 
@@ -32,18 +34,20 @@ def test_filing_with_correction_to_acceptance_notice(phone_page, court_page, dem
     details.locator("textarea[name=claims]").fill("判令被告支付装修款人民币30000元")
     details.locator("textarea[name=facts]").fill("2025年双方签订装修合同，原告完工后被告拒付尾款。")
     details.locator("input[name=amount]").fill("30000")
-    details.locator("button").click()
-    assert "已保存" in phone.content()
-
-    party = phone.locator("form[action$='/parties']")
+    # not saved yet: "Add party" sends the typed details with the party (issue #14: nothing typed is lost)
+    party = phone.locator("#add-party")
     party.locator("input[name=name]").fill("陈强")
     party.locator("input[name=id_number]").fill(GOOD_ID[:-1] + "1")  # a typo in the check digit
     party.locator("input[name=phone]").fill("13800000002")
     party.locator("button").click()
-    assert "身份证号码无效" in phone.content()
-    phone.locator("form[action$='/parties'] input[name=id_number]").fill(GOOD_ID)
-    phone.locator("form[action$='/parties'] button").click()
+    phone.wait_for_selector("#errors")
+    assert "身份证号码无效" in phone.locator("#errors").inner_text()  # at the top, with a link to the field
+    assert phone.locator("input[name=title]").input_value() == "王芳诉陈强装修合同纠纷"
+    assert "拒付尾款" in phone.locator("textarea[name=facts]").input_value()
+    phone.locator("#add-party input[name=id_number]").fill(GOOD_ID)
+    phone.locator("#add-party button").click()
     assert "已添加当事人" in phone.content()
+    assert phone.locator("input[name=title]").input_value() == "王芳诉陈强装修合同纠纷"
 
     _upload(phone, "complaint", "起诉状.pdf", PDF, "application/pdf")
     _upload(phone, "id_document", "身份证.png", PNG, "image/png")
@@ -79,7 +83,8 @@ def test_filing_with_correction_to_acceptance_notice(phone_page, court_page, dem
 
     court.goto(f"/review/{ref}")
     assert "起诉状-已签名.pdf" in court.locator("#diff ins").all_inner_texts()[0]
-    court.click("text=立案受理")
+    court.click("text=立案受理…")
+    court.click("button.danger")  # the confirm step
     number = re.search(r"\(\d{4}\)沪0101民初\d+号", court.locator(".flash").first.inner_text()).group(0)
 
     link = [u for u in sms_links("13800000001") if "/l/" in u][-1]

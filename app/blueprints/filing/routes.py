@@ -150,8 +150,40 @@ def _party_form(case):
 
 
 def _party_errors(form, exc):
-    """Put an invalid ID number or mobile beside its field."""
-    (form.id_number if isinstance(exc, svc.InvalidIdNumber) else form.phone).errors.append(_(exc.message))
+    """Put an invalid ID number or mobile beside its field, and every other bad party field too."""
+    if not isinstance(exc, (svc.InvalidIdNumber, svc.InvalidMobile)):
+        return False
+    _more_party_errors(form)
+    return True
+
+
+def _more_party_errors(form):
+    """The service stops at the first bad field; the person is shown every bad field at once."""
+    for fld, exc in ((form.id_number, svc.InvalidIdNumber), (form.phone, svc.InvalidMobile)):
+        try:
+            svc.check_party("-", form.id_number.data if fld is form.id_number else "",
+                            form.phone.data if fld is form.phone else "")
+        except exc:
+            msg = _(exc.message)
+            if msg not in fld.errors:
+                fld.errors = list(fld.errors) + [msg]
+
+
+def _details_with_party(case):
+    """The filing page posts its details with "Add party" (one form): save them first, so nothing
+    typed is lost. Returns the details form (with errors, if any) or None when none were posted."""
+    if "title" not in request.form:
+        return None
+    form = DetailsForm()
+    form.kind.choices = [(k, KIND_LABELS.get(k, k)) for k in current_app.config["FILING_KINDS"]]
+    if form.validate():
+        try:
+            svc.update_filing(case, current_user, title=form.title.data, claims=form.claims.data,
+                              facts=form.facts.data, amount=form.amount.data, kind=form.kind.data,
+                              expect_revision=form.revision.data)
+        except svc.InvalidAmount as exc:
+            form.amount.errors.append(_(exc.message))
+    return form
 
 
 @bp.route("/filings/<ref>/parties", methods=["POST"])
@@ -161,17 +193,31 @@ def add_party(ref):
     case = load_or_404(Case, ref, can="is_filer", by="filing_ref")
     form = _party_form(case)
     if not form.validate_on_submit():
-        return page(case, 400, party=form)
+        _more_party_errors(form)
+        return page(case, 400, party=form, details=_posted_details())
     try:
+        details = _details_with_party(case)
+        if details is not None and details.errors:
+            db.session.rollback()
+            return page(case, 400, party=form, details=details)
         svc.add_party(case, current_user, role=form.role.data, name=form.name.data, id_number=form.id_number.data,
-                      phone=form.phone.data, expect_revision=form.revision.data)
+                      phone=form.phone.data, expect_revision=None if details is not None else form.revision.data)
     except (svc.InvalidIdNumber, svc.InvalidMobile) as exc:
         db.session.rollback()
         _party_errors(form, exc)
-        return page(case, 400, party=form)
+        return page(case, 400, party=form, details=_posted_details())
     db.session.commit()
     flash(_("Party added."), "success")
     return back(case, "parties")
+
+
+def _posted_details():
+    """The details as posted (not saved), to show them again beside an error."""
+    if "title" not in request.form:
+        return None
+    form = DetailsForm()
+    form.kind.choices = [(k, KIND_LABELS.get(k, k)) for k in current_app.config["FILING_KINDS"]]
+    return form
 
 
 @bp.route("/filings/<ref>/parties/<int:pid>", methods=["POST"])
@@ -303,9 +349,9 @@ def resubmit(ref):
         db.session.rollback()
         if case.state == "resubmitted":
             flash(_("These corrections have already been sent."), "info")
-        else:
-            flash_refusal(exc)
-        return back(case, "correction")
+            return back(case, "correction")
+        flash_refusal(exc)
+        return page(case, 400, resubmit=form)  # the replies typed on each item are shown again
     db.session.commit()
     flash(_("Corrections sent. The court's time limit counts again from tomorrow."), "success")
     return back(case)

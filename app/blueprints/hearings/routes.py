@@ -22,10 +22,11 @@ from app.services import court_time, hearings as svc
 from app.services.errors import DomainError
 from app.services.storage import UploadRefused
 
-from app.blueprints.hearings import room_urls
+from app.blueprints.hearings import item_no, room_urls
 
 bp = Blueprint("hearings", __name__, url_prefix="/cases/<int:case_id>/hearings")
 bp.add_app_template_global(room_urls)
+bp.add_app_template_global(item_no)
 audit = logging.getLogger("microcourt.audit")
 
 
@@ -39,16 +40,17 @@ def purpose_label(value):
 @bp.app_template_global("system_text")
 def system_text(msg):
     d = msg.data or {}
+    num = (lambda i: item_no(msg.hearing_id, i))
     moment = (lambda iso: court_time.format_deadline(datetime.fromisoformat(iso)) if iso else "")
     texts = {
         "deadline_extended": lambda: _("The deadline of item %(item)s was changed from %(old)s to %(new)s.",
-                                       item=d.get("item_id"), old=moment(d.get("old")), new=moment(d.get("new"))),
+                                       item=num(d.get("item_id")), old=moment(d.get("old")), new=moment(d.get("new"))),
         "extension_requested": lambda: _("%(name)s asked for more time on item %(item)s: %(reason)s",
-                                         name=msg.author_name, item=d.get("item_id"), reason=d.get("reason", "")),
-        "extension_refused": lambda: _("More time on item %(item)s was refused.", item=d.get("item_id")),
-        "item_closed": lambda: _("Item %(item)s was closed.", item=d.get("item_id")),
+                                         name=msg.author_name, item=num(d.get("item_id")), reason=d.get("reason", "")),
+        "extension_refused": lambda: _("More time on item %(item)s was refused.", item=num(d.get("item_id"))),
+        "item_closed": lambda: _("Item %(item)s was closed.", item=num(d.get("item_id"))),
         "item_overdue": lambda: _("Item %(item)s passed its deadline without an answer from %(names)s.",
-                                  item=d.get("item_id"), names="、".join(d.get("parties", []))),
+                                  item=num(d.get("item_id")), names="、".join(d.get("parties", []))),
         "hearing_closed": lambda: _("The hearing was closed."),
         "consent_withdrawn": lambda: _("%(party)s withdrew consent to this stage online; the judge will move it "
                                        "offline or to a live session.", party=d.get("party")),
@@ -142,7 +144,9 @@ def _deadline(form):
 
 def _open_form(case):
     form = OpenHearingForm()
-    form.parties.choices = [(p.id, f"{p.name}（{p.role}）") for p in case.parties if p.user_id or p.lawyer_id]
+    from app.labels import ROLE_LABELS
+    form.parties.choices = [(p.id, _("%(name)s (%(role)s)", name=p.name, role=ROLE_LABELS.get(p.role, p.role)))
+                            for p in case.parties if p.user_id or p.lawyer_id]
     clerks = db.session.scalars(select(User).where(User.court_id == case.court_id, User.role == "clerk")).all()
     form.clerks.choices = [(u.id, u.name) for u in clerks]
     if request.method == "GET":
@@ -301,15 +305,32 @@ def post_message(case, hearing):
     if not form.validate_on_submit():
         return _compose_error(case, hearing, form)
     try:
-        msg = svc.post_message(hearing, current_user, form.text.data, key=form.key.data,
-                               files=request.files.getlist("file"), reply_to_id=_int(form.reply_to.data),
-                               about_evidence_id=_int(form.about.data))
+        item = _item_answered_by_reply(hearing, _int(form.reply_to.data))
+        if item is not None:  # a reply to an item by someone it asks is that person's answer
+            msg = svc.answer_item(item, current_user, form.text.data, key=form.key.data,
+                                  files=request.files.getlist("file"))
+        else:
+            msg = svc.post_message(hearing, current_user, form.text.data, key=form.key.data,
+                                   files=request.files.getlist("file"), reply_to_id=_int(form.reply_to.data),
+                                   about_evidence_id=_int(form.about.data))
     except DomainError as exc:
         db.session.rollback()
         (form.file if isinstance(exc, UploadRefused) else form.text).errors.append(_error_text(exc))
         return _compose_error(case, hearing, form, exc.status if exc.status != 403 else 400)
     db.session.commit()
     return _after_post(case, hearing, msg.id)
+
+
+def _item_answered_by_reply(hearing, reply_to_id):
+    """The open item a reply in the thread answers: the replied-to message posts an item that asks
+    the person replying (as a party or their lawyer). None for any other reply."""
+    if not reply_to_id:
+        return None
+    msg = db.session.get(Message, reply_to_id)
+    if msg is None or msg.hearing_id != hearing.id or msg.kind != "item" or msg.item is None:
+        return None
+    item = msg.item
+    return item if item.is_open and item.addressee_for(current_user) is not None else None
 
 
 def _int(value):

@@ -1,4 +1,4 @@
-from flask import Blueprint, redirect, request, url_for
+from flask import Blueprint, current_app, redirect, request, send_from_directory, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
@@ -9,6 +9,24 @@ from app.models import Case, CaseParty
 from app.services.auth import safe_target
 
 bp = Blueprint("main", __name__)
+
+
+@bp.app_template_global("corrections_done")
+def _corrections_done(case, req):
+    """Ids of the items of an open correction request that the filer has already changed (补正完成)."""
+    from app.models.filing import FilingVersion
+    from app.services import filing
+    if req is None or req.state != "open" or req.version_id is None:
+        return set()
+    old = db.session.get(FilingVersion, req.version_id).snapshot
+    new = filing.snapshot(case)
+    return {item.id for item in req.items if filing.item_addressed(item, old, new)}
+
+
+@bp.app_template_global("still_to_join")
+def _still_to_join(case):
+    from app.blueprints.main.needs import still_to_join
+    return still_to_join(case, current_user)
 
 
 PAGE_SIZE = 30
@@ -36,12 +54,37 @@ def cases_for(user, page=1):
 def home():
     page = max(request.args.get("page", 1, type=int), 1)
     cases, has_more = cases_for(current_user, page)
-    return render("main/home.html", "main/_case_list.html", cases=cases, page_no=page, has_more=has_more)
+    from app.blueprints.main.needs import needs_for
+    needs = needs_for(current_user) if page == 1 else []
+    return render("main/home.html", "main/_case_list.html", cases=cases, page_no=page, has_more=has_more,
+                  needs=needs)
+
+
+def _get_target(target):
+    """The nearest page a GET can show for `target`: a page rendered after a POST (a form with an
+    error) has the POST's URL, which a GET would answer with 405; walk up its path instead
+    (`/filings/3/parties` -> `/filings/3`)."""
+    from urllib.parse import urlsplit
+    from werkzeug.exceptions import HTTPException
+    from werkzeug.routing import RequestRedirect
+    target = safe_target(target)
+    adapter = current_app.url_map.bind("localhost")
+    parts = urlsplit(target)
+    path, query = parts.path, parts.query
+    while path and path != "/":
+        try:
+            adapter.match(path, method="GET")
+            return path + ("?" + query if query else "")
+        except RequestRedirect:
+            return path
+        except HTTPException:
+            path, query = path.rsplit("/", 1)[0] or "/", ""
+    return url_for("main.home")
 
 
 @bp.route("/lang/<code>")
 def language(code):
-    resp = redirect(safe_target(request.args.get("next")) or url_for("main.home"))
+    resp = redirect(_get_target(request.args.get("next")))
     if code in ("zh", "en"):
         resp.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
     return resp
@@ -51,3 +94,23 @@ def language(code):
 def healthz():
     db.session.execute(select(1))
     return {"ok": True}
+
+
+@bp.route("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico on every page: answer with the icon, cached for a week."""
+    return send_from_directory(current_app.static_folder, "favicon.ico", max_age=7 * 24 * 3600)
+
+
+from app.blueprints.main import confirm as _confirm  # noqa: E402  (confirm steps for irreversible acts)
+_confirm.register(bp)
+
+
+@bp.record_once
+def _app_wide(state):
+    from app.blueprints.main import errors_summary
+    errors_summary.init_app(state.app)
+
+
+from app.blueprints.main import previews as _previews  # noqa: E402  (image previews in filings)
+_previews.register(bp)

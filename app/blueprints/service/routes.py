@@ -36,6 +36,11 @@ def consent(case_id):
     if request.method == "POST" and form.validate_on_submit():
         party = next(p for p in parties if p.id == form.party.data)
         try:
+            if not current_user.is_staff and request.form.get("answer") == "no":  # a real choice: paper
+                consent_service.record_consent(case, party, "e_service", False, current_user)
+                db.session.commit()
+                flash(_("Recorded: court documents will be served to you on paper."), "success")
+                return redirect(url_for(".consent", case_id=case.id))
             e_service.record_consent(case, party, current_user, form.how.data, form.address.data or None)
         except DomainError as exc:
             db.session.rollback()
