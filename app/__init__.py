@@ -42,6 +42,8 @@ def create_app(config_class=None):
     login_manager.session_protection = "basic"
 
     from app import models  # noqa: F401  (registers every table)
+    from app.services import dossier
+    dossier.install()  # every new dossier record gets its leaf in the log, in the same transaction
     from app.blueprints.auth.routes import bp as auth_bp
     from app.blueprints.main.routes import bp as main_bp
     from app.blueprints.notifications.routes import bp as notifications_bp
