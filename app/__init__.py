@@ -65,6 +65,9 @@ def create_app(config_class=None):
     for documents_bp in (signatures_bp, transcripts_bp, mediation_bp, service_bp):
         app.register_blueprint(documents_bp)
 
+    from app.blueprints.dossier.routes import bp as dossier_bp
+    app.register_blueprint(dossier_bp)
+
     from app.commands import register_commands
     register_commands(app)
     from app import web
