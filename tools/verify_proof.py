@@ -40,7 +40,7 @@ def root_from_path(leaf, index, size, path):
 def check_note(note, vkey):
     """(origin, size, root) of a C2SP signed note carrying a valid signature by `vkey`."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-    name, kid, key = vkey.rsplit("+", 2)
+    name, kid, key = vkey.split("+", 2)  # names never contain "+"; base64 may
     raw = base64.b64decode(key)
     text, _, sigs = note.partition("\n\n")
     text += "\n"

@@ -56,8 +56,10 @@ def signing_key():
 
 
 def key_name():
-    return current_app.config.get("DOSSIER_LOG_NAME") or (
+    """The log's name: no spaces or "+" (the note and verifier-key formats rule them out)."""
+    name = current_app.config.get("DOSSIER_LOG_NAME") or (
         (urlparse(current_app.config.get("BASE_URL") or "").netloc or "microcourt") + "/dossier")
+    return name.replace("+", "-").replace(" ", "-")
 
 
 def origin(log):
@@ -118,7 +120,7 @@ def parse(note):
 
 
 def parse_verifier_key(vkey):
-    name, kid, b64 = vkey.rsplit("+", 2)
+    name, kid, b64 = vkey.split("+", 2)  # names never contain "+"; base64 may
     raw = base64.b64decode(b64)
     if raw[:1] != ALG_ED25519 or len(raw) != 33 or key_id(name, raw[1:]).hex() != kid:
         raise BadCheckpoint("not an Ed25519 verifier key")
