@@ -267,6 +267,23 @@ class _FileHasher:
         return self.cache[file_id]
 
 
+class _Leaf:
+    """A leaf row read for verification: plain attributes, without the ORM's per-object cost."""
+    __slots__ = ("id", "log", "index", "kind", "record_id", "case_id", "content_sha256", "leaf_hash", "created_at")
+
+    def __init__(self, values):
+        for name, value in zip(self.__slots__, values):
+            setattr(self, name, value)
+
+
+def _leaf_rows():
+    return select(*[getattr(DossierLeaf, name) for name in _Leaf.__slots__])
+
+
+def _leaves(stmt):
+    return (_Leaf(row) for row in db.session.execute(stmt))
+
+
 def describe(kind, row=None, leaf=None):
     """How a problem names a record: its kind, id and what people recognise it by."""
     rid = row.id if row is not None else leaf.record_id
@@ -285,12 +302,12 @@ def verify(case_id=None, hasher=None):
     every record, and of the logs they are in."""
     hasher = hasher or _FileHasher()
     problems = []
-    leaves_q = select(DossierLeaf)
+    leaves_q = _leaf_rows()
     if case_id is not None:
         leaves_q = leaves_q.where(DossierLeaf.case_id == case_id)
     leaves = defaultdict(dict)
     log_names = set()
-    for leaf in db.session.scalars(leaves_q.order_by(DossierLeaf.log, DossierLeaf.index)):
+    for leaf in _leaves(leaves_q.order_by(DossierLeaf.log, DossierLeaf.index)):
         leaves[leaf.kind][leaf.record_id] = leaf
         log_names.add(leaf.log)
     if case_id is not None:
@@ -348,8 +365,7 @@ def verify_log(log):
     """The log itself: entries unaltered and numbered without gaps, and its tree head equal to the
     latest signed checkpoint (so history was not rewritten and nothing was cut off the end)."""
     problems, hashes = [], []
-    for expected, leaf in enumerate(db.session.scalars(select(DossierLeaf).where(DossierLeaf.log == log)
-                                                       .order_by(DossierLeaf.index))):
+    for expected, leaf in enumerate(_leaves(_leaf_rows().where(DossierLeaf.log == log).order_by(DossierLeaf.index))):
         if leaf.index != expected:
             problems.append(f"log {log}: entries #{expected}..#{leaf.index - 1} are missing")
             break

@@ -45,7 +45,12 @@ class RecordKind:
         return stmt
 
 
+_AS_IS = (str, int, bool, float, dict, list, type(None))
+
+
 def _plain(value):
+    if type(value) in _AS_IS:
+        return value
     if isinstance(value, datetime):
         if value.tzinfo is not None:
             value = value.astimezone(timezone.utc)
