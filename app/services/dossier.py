@@ -91,9 +91,12 @@ def _before_commit(session):
         session.info.pop(_PENDING, None)
 
 
-def _forget(session, *_args):
-    session.info.pop(_PENDING, None)
-    session.info.pop(_SCAN, None)
+def _forget(session, previous_transaction):
+    """A rollback of the whole transaction drops what it noted; a savepoint's rollback does not
+    (rows of the enclosing transaction still need their leaves; vanished ids are skipped)."""
+    if previous_transaction.parent is None:
+        session.info.pop(_PENDING, None)
+        session.info.pop(_SCAN, None)
 
 
 def install():
@@ -102,7 +105,7 @@ def install():
     if not event.contains(Session, "after_flush", _after_flush):
         event.listen(Session, "after_flush", _after_flush)
         event.listen(Session, "before_commit", _before_commit)
-        event.listen(Session, "after_rollback", _forget)
+        event.listen(Session, "after_soft_rollback", _forget)
         event.listen(Session, "do_orm_execute", _do_orm_execute)
 
 

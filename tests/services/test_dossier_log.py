@@ -1,5 +1,5 @@
 """The dossier log: records bound at commit, verified against rows, files and signed checkpoints."""
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from app.models import DossierLeaf
 
@@ -17,3 +17,48 @@ def test_demo_court_is_fully_logged_and_intact(db):
     dossier.sign_checkpoints()
     db.session.commit()
     assert dossier.verify() == []
+
+
+def _note(db, case, text_):
+    from app.services.events import record_event
+    return record_event(case, None, "note", text=text_)
+
+
+def test_a_savepoint_rollback_keeps_the_leaves_of_the_enclosing_transaction(db, make_case):
+    from app.services import dossier
+    case = make_case()
+    kept = _note(db, case, "保留")
+    savepoint = db.session.begin_nested()
+    _note(db, case, "撤回")
+    savepoint.rollback()
+    db.session.commit()
+    assert dossier.leaf_for("event", kept.id) is not None
+    assert dossier.unlogged() == {} and dossier.verify(case.id) == []
+
+
+def test_a_rolled_back_transaction_logs_nothing(db, make_case):
+    from app.services import dossier
+    case = make_case()
+    before = db.session.scalar(select(func.count()).select_from(DossierLeaf))
+    _note(db, case, "作废")
+    db.session.rollback()
+    _note(db, case, "新的")
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(DossierLeaf)) == before + 1
+    assert dossier.verify(case.id) == []
+
+
+def test_an_idempotent_core_insert_is_logged(db, make_case, make_user):
+    """Messages posted with an idempotency key go through INSERT … ON CONFLICT DO NOTHING RETURNING id."""
+    from app.services import dossier, hearings
+    judge = make_user("judge")
+    case = make_case(court=judge.court)
+    hearing = hearings.open_hearing(case, judge, purpose="talk", mode="async", title="谈话")
+    db.session.commit()
+    msg = hearings.post_message(hearing, judge, "请双方提交证据。", key="k-1")
+    db.session.commit()
+    again = hearings.post_message(hearing, judge, "请双方提交证据。", key="k-1")
+    db.session.commit()
+    assert again.id == msg.id
+    assert dossier.leaf_for("message", msg.id) is not None
+    assert dossier.unlogged() == {} and dossier.verify(case.id) == []
