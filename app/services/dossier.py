@@ -375,21 +375,32 @@ def verify_log(log):
         if merkle.leaf_hash(entry_bytes(leaf)).hex() != leaf.leaf_hash:
             problems.append(f"log {log}: entry #{leaf.index} ({leaf.kind} {leaf.record_id}) was altered")
         hashes.append(bytes.fromhex(leaf.leaf_hash))
-    cp = latest_checkpoint(log)
-    if cp is None:
+    # Every checkpoint ever signed must still match: the latest catches a cut-off end, the
+    # earlier ones say from where history was rewritten.
+    signed = db.session.scalars(select(DossierCheckpoint).where(DossierCheckpoint.log == log)
+                                .order_by(DossierCheckpoint.size, DossierCheckpoint.id)).all()
+    if not signed:
         return problems
-    try:
-        _origin, size, root = checkpoints.verify(cp.note)
-    except checkpoints.BadCheckpoint as exc:
-        return problems + [f"log {log}: checkpoint {cp.id}: {exc}"]
-    if _origin != checkpoints.origin(log):
-        problems.append(f"log {log}: the latest checkpoint is for another log ({_origin})")
-    if size > len(hashes):
-        problems.append(f"log {log}: the signed checkpoint has {size} entries but the log now has {len(hashes)}: "
-                        f"entries were deleted from its end")
-    elif merkle.root(hashes, 0, size) != root:
-        problems.append(f"log {log}: the first {size} entries no longer match the signed checkpoint: "
-                        f"history was rewritten")
+    heads = []
+    for cp in signed:
+        try:
+            origin, size, root = checkpoints.verify(cp.note)
+        except checkpoints.BadCheckpoint as exc:
+            problems.append(f"log {log}: checkpoint {cp.id}: {exc}")
+            continue
+        if origin != checkpoints.origin(log):
+            problems.append(f"log {log}: checkpoint {cp.id} is for another log ({origin})")
+            continue
+        heads.append((cp, size, root))
+    if heads and heads[-1][1] > len(hashes):
+        problems.append(f"log {log}: the signed checkpoint has {heads[-1][1]} entries but the log now has "
+                        f"{len(hashes)}: entries were deleted from its end")
+    roots = merkle.prefix_roots(hashes, [size for _cp, size, _r in heads if size <= len(hashes)])
+    for cp, size, root in heads:
+        if size in roots and roots[size] != root:
+            problems.append(f"log {log}: the first {size} entries no longer match the signed checkpoint: "
+                            f"history was rewritten")
+            break
     return problems
 
 

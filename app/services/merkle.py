@@ -49,6 +49,25 @@ def root(leaves, start=0, end=None):
     return h
 
 
+def prefix_roots(leaves, sizes):
+    """{size: MTH(D[0:size])} for several sizes in one pass over the leaves (O(n + k log n))."""
+    wanted, out, stack = set(sizes), {}, []
+    if 0 in wanted:
+        out[0] = hashlib.sha256(b"").digest()
+    for i, h in enumerate(leaves):
+        height = 0
+        while stack and stack[-1][0] == height:
+            h = node_hash(stack.pop()[1], h)
+            height += 1
+        stack.append((height, h))
+        if i + 1 in wanted:
+            r = stack[-1][1]
+            for _height, left in reversed(stack[:-1]):
+                r = node_hash(left, r)
+            out[i + 1] = r
+    return out
+
+
 def inclusion_proof(leaves, index, size=None):
     """PATH(index, D[0:size]) of RFC 6962 §2.1.1: the audit path, leaf to root."""
     size = len(leaves) if size is None else size

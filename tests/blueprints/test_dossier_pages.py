@@ -115,3 +115,21 @@ def test_public_checkpoint_and_key(client, db, filed):
     origin, size, _root = checkpoints.verify(note.get_data(as_text=True), key)
     assert origin.endswith(f"/dossier/court-{case.court_id}") and size >= 3
     assert client.get("/dossier/checkpoint/court-999").status_code == 404
+
+
+def test_consistency_proof_between_two_signed_heads(client, db, filed):
+    from app.services import checkpoints, dossier, merkle
+    from app.services.events import record_event
+    case, _s, _d = filed
+    log = f"court-{case.court_id}"
+    old = checkpoints.verify(client.get(f"/dossier/checkpoint/{log}").get_data(as_text=True))
+    record_event(case, None, "note", text="后来的记录")
+    db.session.commit()
+    dossier.sign_checkpoints()
+    db.session.commit()
+    new = checkpoints.verify(client.get(f"/dossier/checkpoint/{log}").get_data(as_text=True))
+    proof = client.get(f"/dossier/consistency/{log}/{old[1]}/{new[1]}").get_json()["proof"]
+    merkle.verify_consistency(old[1], new[1], old[2], new[2], [bytes.fromhex(p) for p in proof])
+    assert client.get(f"/dossier/consistency/{log}/{new[1]}/{new[1] + 1}").status_code == 400
+    assert client.get(f"/dossier/consistency/{log}/3/2").status_code == 400
+    assert client.get("/dossier/consistency/court-999/0/1").status_code == 404

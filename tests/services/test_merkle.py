@@ -135,3 +135,10 @@ def test_proofs_for_leaves_outside_the_tree_are_not_made():
         merkle.inclusion_proof(HASHES, 8)
     with pytest.raises(ProofError):
         merkle.consistency_proof(HASHES, 5, 9)
+
+
+def test_prefix_roots_in_one_pass_match_each_root():
+    leaves = [merkle.leaf_hash(bytes([i])) for i in range(37)]
+    sizes = [0, 1, 2, 3, 7, 8, 9, 16, 31, 32, 37]
+    assert merkle.prefix_roots(leaves, sizes) == {n: merkle.root(leaves[:n]) for n in sizes}
+    assert merkle.prefix_roots(HASHES, ROOTS)[8].hex() == ROOTS[8]

@@ -174,6 +174,22 @@ def checkpoint(log=None):
     return _text(cp.note)
 
 
+@bp.route("/dossier/consistency/<log>/<int:old>/<int:new>")
+def consistency(log, old, new):
+    """A consistency proof between two signed tree heads, for a witness that holds the older one."""
+    cp = dossier.latest_checkpoint(log)
+    if cp is None:
+        abort(404)
+    if not 0 <= old <= new <= cp.size:
+        return _text(_("Both sizes must be between 0 and the latest signed checkpoint's size (%(size)s).",
+                       size=cp.size) + "\n", 400)
+    body = json.dumps({"log": log, "old_size": old, "new_size": new,
+                       "proof": dossier.consistency(log, old, new)}, indent=2)
+    resp = Response(body, mimetype="application/json")
+    resp.headers["Access-Control-Allow-Origin"] = "*"
+    return resp
+
+
 @bp.route("/dossier/key")
 def key():
     return _text(checkpoints.verifier_key() + "\n")
