@@ -15,7 +15,7 @@ from decimal import Decimal
 from sqlalchemy import Integer, case as sql_case, literal, select
 
 from app.models import (AcceptanceNotice, Case, CaseEvent, CorrectionItem, CorrectionRequest, DeadlineChange,
-                        Evidence, FilingAttachment, FilingVersion, Hearing, HearingItem, MediationAgreement,
+                        Evidence, ExtensionRequest, FilingAttachment, FilingVersion, Hearing, HearingItem, MediationAgreement,
                         MediationConfirmation, MediationVersion, Message, ServiceOfDocument, Signature,
                         SignatureApplication, StoredFile, Transcript, TranscriptConfirmation, TranscriptVersion)
 from app.services.errors import N_
@@ -106,6 +106,9 @@ register(RecordKind("file", StoredFile, N_("File"), columns=("original_name", "c
 register(RecordKind("case_number", Case, N_("Case number"),
                     columns=("court_id", "kind", "filing_ref", "case_number", "filed_by_id", "accepted_at"),
                     case_id=Case.id, ready=Case.case_number.isnot(None), on_update=True))
+register(RecordKind("filing_decision", Case, N_("Decision on the filing"),
+                    columns=("decided_at", "decided_by_id", "rejected_reason"),
+                    case_id=Case.id, ready=Case.decided_at.isnot(None), on_update=True))
 register(RecordKind("event", CaseEvent, N_("Case event"),
                     columns=("seq", "kind", "actor_id", "data", "created_at", "prev_hash", "hash"),
                     case_id=CaseEvent.case_id))
@@ -134,6 +137,13 @@ register(RecordKind("item", HearingItem, N_("Litigation item"),
 register(RecordKind("deadline_change", DeadlineChange, N_("Deadline change"),
                     columns=("item_id", "old_deadline", "new_deadline", "reason", "actor_id", "created_at"),
                     case_id=_hearing_case(_via(HearingItem, DeadlineChange.item_id, HearingItem.hearing_id))))
+register(RecordKind("extension_request", ExtensionRequest, N_("Request for more time"),
+                    columns=("item_id", "party_id", "requested_by_id", "reason", "created_at"),
+                    case_id=_hearing_case(_via(HearingItem, ExtensionRequest.item_id, HearingItem.hearing_id))))
+register(RecordKind("extension_decision", ExtensionRequest, N_("Decision on a request for more time"),
+                    columns=("state", "decided_by_id", "decided_at"),
+                    case_id=_hearing_case(_via(HearingItem, ExtensionRequest.item_id, HearingItem.hearing_id)),
+                    ready=ExtensionRequest.decided_at.isnot(None), on_update=True))
 register(RecordKind("exhibit", Evidence, N_("Exhibit"),
                     columns=("hearing_id", "exhibit_no", "submitted_by_id", "party_id", "kind", "trial_stage",
                              "created_at"),
