@@ -114,3 +114,30 @@ def sign_pdf(data: bytes, *, reason="电子签章", location=None) -> bytes:
     out = io.BytesIO()
     signers.PdfSigner(meta, signer=signer).sign_pdf(writer, output=out)
     return out.getvalue()
+
+
+def check(data: bytes):
+    """The court signatures on a PDF, for the public check page: None when it carries none, else
+    {intact, trusted, signer, signed_at} of the last signature (trusted: issued by the court CA)."""
+    from pyhanko.keys import load_cert_from_pemder
+    from pyhanko.pdf_utils.misc import PdfReadError
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+    if not data.startswith(b"%PDF-"):
+        return None
+    try:
+        sigs = PdfFileReader(io.BytesIO(data), strict=False).embedded_signatures
+    except (PdfReadError, ValueError, KeyError):
+        return None
+    if not sigs:
+        return None
+    _key, _cert, ca_path = _paths()
+    roots = [load_cert_from_pemder(str(ca_path))] if ca_path.exists() else []
+    try:
+        status = validate_pdf_signature(sigs[-1], ValidationContext(trust_roots=roots))
+    except Exception:  # noqa: BLE001 - a malformed signature is simply not a valid one
+        return dict(intact=False, trusted=False, signer=None, signed_at=None)
+    cert = status.signing_cert
+    return dict(intact=bool(status.intact and status.valid), trusted=bool(status.trusted),
+                signer=cert.subject.human_friendly if cert is not None else None, signed_at=status.signer_reported_dt)

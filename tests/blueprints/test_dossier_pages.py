@@ -133,3 +133,23 @@ def test_consistency_proof_between_two_signed_heads(client, db, filed):
     assert client.get(f"/dossier/consistency/{log}/{new[1]}/{new[1] + 1}").status_code == 400
     assert client.get(f"/dossier/consistency/{log}/3/2").status_code == 400
     assert client.get("/dossier/consistency/court-999/0/1").status_code == 404
+
+
+def test_public_check_reports_the_court_signature_of_a_pdf(client, db, make_case):
+    from app.services import pdf, storage
+    from tests.services.test_pdf import notice_data
+    case = make_case()
+    signed = pdf.sign_pdf(pdf.render_acceptance_notice(notice_data()))
+    storage.save_bytes(signed, name="受理通知书.pdf", content_type="application/pdf", case=case)
+    db.session.commit()
+
+    def check(data):
+        return client.post("/dossier/verify", data={"file": (io.BytesIO(data), "n.pdf")},
+                           content_type="multipart/form-data").get_data(as_text=True)
+    client.set_cookie("lang", "en")
+    good = check(signed)
+    assert "digital signature on this PDF is valid" in good and "This exact document is in the court's dossier" in good
+    at = len(signed) // 3
+    broken = check(signed[:at] + bytes([signed[at] ^ 1]) + signed[at + 1:])
+    assert "signature is broken" in broken and "is not in the court's dossier" in broken
+    assert "digital signature" not in check(b"%PDF-1.4 unsigned")

@@ -207,11 +207,11 @@ def check():
             form.file.errors.append(_("Choose the document to check."))
             status = 400
         else:
-            digest = hashlib.sha256()
-            for block in iter(lambda: upload.stream.read(1024 * 1024), b""):
-                digest.update(block)
-            leaf, cp = dossier.find_by_sha256(digest.hexdigest())
-            result = dict(sha256=digest.hexdigest(), leaf=leaf, checkpoint=cp,
+            from app.services.pdf_signing import check as check_signature
+            data = upload.stream.read()  # bounded by MAX_CONTENT_LENGTH
+            digest = hashlib.sha256(data).hexdigest()
+            leaf, cp = dossier.find_by_sha256(digest)
+            result = dict(sha256=digest, leaf=leaf, checkpoint=cp, signature=check_signature(data),
                           label=KINDS[leaf.kind].label if leaf is not None else None)
     elif form.errors:
         status = 400
