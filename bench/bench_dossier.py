@@ -1,5 +1,5 @@
 """`make bench`: verify a case of 10,000 dossier records and 1 GB of files, against `sha256sum`
-on the same files (BENCH_QUICK: 100 MB). Both read from a warm page cache, best of three."""
+on the same files (BENCH_QUICK: 1,000 records, 100 MB). Both from a warm page cache, best of three."""
 import os
 import subprocess
 import time
@@ -45,8 +45,8 @@ def _seed(n_records, n_files, mb):
 def run(app, quick):
     from app.extensions import db
     from app.services import dossier
-    n_records = 10_000
-    n_files, mb = (20, 5) if quick else (100, 10)
+    # BENCH_QUICK keeps the proportion of rows to bytes: 1,000 records and 100 MB.
+    n_records, n_files, mb = (1_000, 20, 5) if quick else (10_000, 100, 10)
     with app.app_context():
         t = time.perf_counter()
         case_id, paths = _seed(n_records, n_files, mb)
@@ -76,7 +76,7 @@ def run(app, quick):
             f"verify {t_ours:.2f} s ({total_mb / t_ours:.0f} MB/s incl. rows and the Merkle root), "
             f"sha256sum {t_theirs:.2f} s on the same files; seeding through the log took {seed_s:.1f} s; "
             f"value = ours / sha256sum")
-    return [metric("dossier_verify_10k_records_vs_sha256sum", t_ours / t_theirs, "ratio", 1.5, True,
+    return [metric("dossier_verify_10k_records_1gb_vs_sha256sum", t_ours / t_theirs, "ratio", 1.5, True,
                    baseline=t_theirs, note=note),
             metric("dossier_verify_10k_records_seconds", t_ours, "s", None, note=f"sha256sum: {t_theirs:.2f} s")]
 
