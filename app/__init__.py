@@ -43,6 +43,8 @@ def create_app(config_class=None):
     login_manager.session_protection = "basic"
 
     from app import models  # noqa: F401  (registers every table)
+    from app.services import dossier
+    dossier.install()  # every new dossier record gets its leaf in the log, in the same transaction
     from app.blueprints.auth.routes import bp as auth_bp
     from app.blueprints.main.routes import bp as main_bp
     from app.blueprints.notifications.routes import bp as notifications_bp
@@ -63,6 +65,9 @@ def create_app(config_class=None):
     from app.blueprints.transcripts.routes import bp as transcripts_bp
     for documents_bp in (signatures_bp, transcripts_bp, mediation_bp, service_bp):
         app.register_blueprint(documents_bp)
+
+    from app.blueprints.dossier.routes import bp as dossier_bp
+    app.register_blueprint(dossier_bp)
 
     from app.commands import register_commands
     register_commands(app)

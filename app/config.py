@@ -134,6 +134,17 @@ class Config:
     HEARING_ONLINE_SECONDS = 30
     UPLOAD_LIMIT_MB_EVIDENCE = int(os.environ.get("HEARING_UPLOAD_MB", "20"))
 
+    # The dossier log (电子卷宗): its Ed25519 checkpoint key and the court's PDF signing key and
+    # certificate live outside the database. Demo mode makes throwaway ones on first use.
+    DOSSIER_LOG_KEY = os.environ.get("DOSSIER_LOG_KEY") or str(INSTANCE / "keys" / "dossier-log-ed25519.pem")
+    DOSSIER_LOG_NAME = os.environ.get("DOSSIER_LOG_NAME")  # default: <host of MICROCOURT_BASE_URL>/dossier
+    DOSSIER_LOG_KEY_CREATE = _bool("DOSSIER_LOG_KEY_CREATE", _bool("MICROCOURT_DEMO", False))
+    DOSSIER_CHECKPOINT_SECONDS = int(os.environ.get("DOSSIER_CHECKPOINT_SECONDS", "60"))
+    PDF_SIGNING_KEY = os.environ.get("PDF_SIGNING_KEY") or str(INSTANCE / "keys" / "court-signing-key.pem")
+    PDF_SIGNING_CERT = os.environ.get("PDF_SIGNING_CERT") or str(INSTANCE / "keys" / "court-signing-cert.pem")
+    PDF_SIGNING_CA_CERT = os.environ.get("PDF_SIGNING_CA_CERT") or str(INSTANCE / "keys" / "court-ca-cert.pem")
+    PDF_SIGNING_CREATE = _bool("PDF_SIGNING_CREATE", _bool("MICROCOURT_DEMO", False))  # a throwaway court CA
+
 
 class TestConfig(Config):
     TESTING = True
@@ -144,6 +155,13 @@ class TestConfig(Config):
     SMS_GATEWAY = "outbox"
     SERVER_NAME = None
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # scrypt costs ~145 ms per test user
+    # Throwaway keys for every test run on this machine, made once on first use.
+    DOSSIER_LOG_KEY = os.path.join(os.environ.get("TMPDIR", "/tmp"), "microcourt-test-keys", "dossier-log.pem")
+    DOSSIER_LOG_KEY_CREATE = True
+    PDF_SIGNING_KEY = os.path.join(os.environ.get("TMPDIR", "/tmp"), "microcourt-test-keys", "court-key.pem")
+    PDF_SIGNING_CERT = os.path.join(os.environ.get("TMPDIR", "/tmp"), "microcourt-test-keys", "court-cert.pem")
+    PDF_SIGNING_CA_CERT = os.path.join(os.environ.get("TMPDIR", "/tmp"), "microcourt-test-keys", "court-ca.pem")
+    PDF_SIGNING_CREATE = True
 
 
 def secret_key():

@@ -219,6 +219,8 @@ def main():
         guarded(results, "rq_jobs", workers.job_rates, env, conn, QUICK)
         guarded(results, "sms", workers.sms_throughput, env, app, conn, QUICK)
         guarded(results, "dossier", workers.dossier_hashing, app, QUICK)
+        from bench import bench_dossier
+        guarded(results, "dossier_10k", bench_dossier.run, app, QUICK)
     finally:
         procs.stop_all()
     (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")

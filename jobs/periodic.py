@@ -20,6 +20,7 @@ PERIODIC = [
     Periodic("jobs.hearings.send_due_reminders", 60, "notifications"),
     Periodic("jobs.identity.purge_expired_reference_images", 3600, "default"),
     Periodic("jobs.documents.sync_service_receipts", 60, "documents"),  # gateway receipts -> service log
+    Periodic("jobs.dossier.sign_checkpoints", 60, "default"),  # signed tree heads of the dossier logs
 ]
 
 

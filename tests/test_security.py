@@ -5,7 +5,9 @@ import pytest
 from sqlalchemy import select
 
 PUBLIC = {"auth.signin", "auth.staff", "auth.phone", "auth.code", "auth.link", "auth.link_use", "main.language", "main.favicon",
-          "main.healthz", "notifications.outbox", "notifications.receipt", "static"}
+          "main.healthz", "notifications.outbox", "notifications.receipt", "static",
+          "dossier.checkpoint", "dossier.key", "dossier.check",
+          "dossier.consistency"}  # public by design: witnesses, anyone's check
 CSRF_EXEMPT = {"notifications.receipt"}  # machine callback with its own bearer token
 
 

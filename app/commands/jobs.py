@@ -16,7 +16,7 @@ def preload():
     """Import the heavy parts once in the worker parent, so forked jobs start warm."""
     import jobs
     jobs._app = current_app._get_current_object()
-    for name in ("app.services.faces", "app.services.pdf"):
+    for name in ("app.services.faces", "app.services.pdf", "app.services.pdf_signing"):
         try:
             module = __import__(name, fromlist=["preload"])
         except ImportError:

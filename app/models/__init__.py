@@ -16,3 +16,4 @@ from app.models.service import ServiceAddress, ServiceChannelAttempt, ServiceOfD
 from app.models.signature import Signature, SignatureApplication  # noqa: F401
 from app.models.transcript import Transcript, TranscriptConfirmation, TranscriptVersion  # noqa: F401
 from app.models.record import IdempotencyKey, JobOutbox, SecurityCounter  # noqa: F401
+from app.models.dossier import DossierCheckpoint, DossierLeaf  # noqa: F401

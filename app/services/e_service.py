@@ -363,7 +363,7 @@ def render_certificate(service_id):
     if service.certificate_id and service.certificate_hash == digest:
         return service.certificate
     data["verification_code"] = signatures.verification_code(digest, "service")
-    stored = storage.save_bytes(pdf.render_service_certificate(data), name=f"{service.case.number}-送达回证-{service.id}.pdf",
+    stored = storage.save_bytes(pdf.sign_pdf(pdf.render_service_certificate(data)), name=f"{service.case.number}-送达回证-{service.id}.pdf",
                                 content_type="application/pdf", case=service.case)
     service.certificate_id, service.certificate_hash, service.certificate_code = stored.id, digest, data["verification_code"]
     db.session.flush()

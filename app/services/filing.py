@@ -792,7 +792,8 @@ def make_acceptance_notice(case_id, notify=True):
         "kind_label": kind_label, "accepted_at": case.accepted_at, "filer_name": "、".join(own) or case.filed_by.name,
         "judge_name": case.judge.name if case.judge else None, "verification_code": code,
         "verification_url": _url(f"/verify/{code}")})
-    stored = storage.save_bytes(pdf, name=f"{ACCEPTANCE_NOTICE_TITLE}{case.case_number}.pdf", content_type="application/pdf",
+    from app.services.pdf import sign_pdf
+    stored = storage.save_bytes(sign_pdf(pdf), name=f"{ACCEPTANCE_NOTICE_TITLE}{case.case_number}.pdf", content_type="application/pdf",
                                 case=case)
     notice = AcceptanceNotice(case_id=case.id, stored_file_id=stored.id, verification_code=code)
     db.session.add(notice)

@@ -173,7 +173,7 @@ def render_signed(agreement_id):
         return agreement.file
     data["verification_code"] = signatures.verification_code(digest, "mediation")
     case = agreement.case
-    stored = storage.save_bytes(pdf.render_mediation_agreement(data), name=f"{case.number}-调解协议.pdf",
+    stored = storage.save_bytes(pdf.sign_pdf(pdf.render_mediation_agreement(data)), name=f"{case.number}-调解协议.pdf",
                                 content_type="application/pdf", case=case)
     agreement.file_id, agreement.content_hash, agreement.verification_code = stored.id, digest, data["verification_code"]
     db.session.flush()

@@ -688,3 +688,10 @@ def render_mediation_agreement(d: dict) -> bytes:
     story += [Spacer(1, 8 * mm), _SignOff(court, _date_cn(signed), d.get("seal_png"))]
     return _build(story, title=f"{d.get('title', '调解协议')} {case_no}", court_name=court,
                   footer=_verification_footer(d), created=signed)
+
+
+def sign_pdf(data: bytes) -> bytes:
+    """The court's PAdES signature on an issued PDF (app/services/pdf_signing.py); the render_*
+    functions stay pure and deterministic, the services sign what they file."""
+    from app.services.pdf_signing import sign_pdf as _sign
+    return _sign(data)

@@ -260,7 +260,7 @@ def _store_version(transcript, kind, data, digest, last_seq, signer_ids=()):
     body = pdf.render_transcript(data)
     label = "草稿" if kind == "draft" else "签名版"
     number = len(transcript.versions) + 1
-    stored = storage.save_bytes(body, name=f"{case.number}-{data['title']}-{label}-v{number}.pdf",
+    stored = storage.save_bytes(pdf.sign_pdf(body), name=f"{case.number}-{data['title']}-{label}-v{number}.pdf",
                                 content_type="application/pdf", case=case)
     version = TranscriptVersion(transcript=transcript, number=number, kind=kind, content_hash=digest,
                                 verification_code=data["verification_code"], file_id=stored.id,
