@@ -5,8 +5,11 @@ from app.extensions import db
 from app.models.base import UTCDateTime, utcnow
 
 KINDS = ("civil", "commercial", "enforcement", "administrative")
+# The filing's states, then the case's (see app/services/lifecycle.py for the one transition table):
+# `withdrawn` is a filing withdrawn before acceptance; `suit_withdrawn` is 撤诉 after acceptance,
+# `deemed_withdrawn` is 按撤诉处理, `decided` a judgment served and not yet effective.
 STATES = ("draft", "submitted", "needs_correction", "resubmitted", "accepted", "rejected",
-          "withdrawn", "hearing", "mediated", "closed")
+          "withdrawn", "hearing", "mediated", "decided", "suit_withdrawn", "deemed_withdrawn", "closed")
 PARTY_ROLES = ("plaintiff", "defendant", "third_party", "applicant", "respondent")
 
 
@@ -35,6 +38,10 @@ class Case(db.Model):
     rejected_reason = db.Column(db.Text)
     withdrawn_reason = db.Column(db.String(40))
     copied_from_id = db.Column(db.ForeignKey("cases.id"))
+    # How and when the case ended (结案): set by lifecycle.transition() only.
+    close_reason = db.Column(db.String(40))
+    closed_on = db.Column(db.Date)
+    closed_at = db.Column(UTCDateTime)
     revision = db.Column(db.Integer, nullable=False, default=1)  # bumped on each change: stale forms are refused
     updated_at = db.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
 

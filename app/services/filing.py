@@ -20,7 +20,7 @@ from app.extensions import db
 from app.models import Case, CaseParty, Court, User, utcnow
 from app.models.filing import (AcceptanceNotice, CorrectionItem, CorrectionRequest, DOC_ROLES, FilingAttachment,
                                FilingVersion, ITEM_KINDS)
-from app.services import storage
+from app.services import lifecycle, storage
 from app.services.auth import create_action_link, normalise_phone
 from app.services.case_numbers import next_case_number
 from app.services.errors import DeadlinePassed, DomainError, InvalidState, N_, NotAllowed
@@ -30,24 +30,18 @@ from app.services.notifications import send_sms
 from app.services.queue import enqueue_after_commit
 
 EDITABLE = ("draft", "needs_correction")
-PENDING_REVIEW = ("submitted", "resubmitted")
-OPEN_FILING = ("draft", "submitted", "needs_correction", "resubmitted")
-# action -> (states it may start from, state it leads to)
-TRANSITIONS = {
-    "submit": (("draft",), "submitted"),
-    "request_correction": (PENDING_REVIEW, "needs_correction"),
-    "resubmit": (("needs_correction",), "resubmitted"),
-    "accept": (PENDING_REVIEW, "accepted"),
-    "reject": (PENDING_REVIEW, "rejected"),
-    "withdraw": (OPEN_FILING, "withdrawn"),
-    "expire": (("needs_correction",), "withdrawn"),
-}
+PENDING_REVIEW = lifecycle.PENDING_REVIEW
+OPEN_FILING = lifecycle.OPEN_FILING
+# The filing's part of the one case lifecycle table (app/services/lifecycle.py).
+TRANSITIONS = {a: (t.sources, t.target) for a, t in lifecycle.TRANSITIONS.items()
+               if a in ("submit", "request_correction", "resubmit", "accept", "reject", "withdraw", "expire")}
 FIELDS = ("kind", "title", "claims", "facts", "amount")
 OWN_SIDE = {"enforcement": "applicant"}
 OTHER_SIDE = {"enforcement": "respondent"}
 ROLE_SWAP = {"plaintiff": "applicant", "defendant": "respondent", "applicant": "plaintiff",
              "respondent": "defendant"}
-DECIDED = ("accepted", "rejected", "withdrawn", "hearing", "mediated", "closed")
+DECIDED = ("accepted", "rejected", "withdrawn", "hearing", "mediated", "decided", "suit_withdrawn",
+           "deemed_withdrawn", "closed")
 
 
 # --------------------------------------------------------------------------- errors
@@ -76,8 +70,7 @@ class AlreadySubmitted(InvalidState):
     message = N_("This filing has already been submitted.")
 
 
-class StaleForm(InvalidState):
-    message = N_("This filing was changed in another window or device; reload and try again.")
+StaleForm = lifecycle.StaleForm
 
 
 class NotEditable(InvalidState):
@@ -125,26 +118,19 @@ def new_filing_ref(year=None):
 
 def _lock(case):
     """Lock the case row and reload it: decisions by two colleagues at once are serialised here."""
-    db.session.execute(select(Case).where(Case.id == case.id).with_for_update()
-                       .execution_options(populate_existing=True))
-    return case
+    return lifecycle.lock(case)
 
 
-def _transition(case, action, expect_revision=None):
-    allowed, target = TRANSITIONS[action]
-    _lock(case)
-    if case.state not in allowed:
+def _transition(case, action, actor, expect_revision=None):
+    """The filing's steps go through the one lifecycle; its refusals keep the filing's own words."""
+    try:
+        return lifecycle.transition(case, action, actor, expect_revision=expect_revision)
+    except lifecycle.WrongState:
         if action in ("accept", "reject", "request_correction"):
-            raise AlreadyDecided()
+            raise AlreadyDecided() from None
         if action == "submit" and case.state in ("submitted", "resubmitted"):
-            raise AlreadySubmitted()
-        raise InvalidState()
-    if expect_revision is not None and int(expect_revision) != case.revision:
-        raise StaleForm()
-    previous = case.state
-    case.state = target
-    case.revision += 1
-    return previous
+            raise AlreadySubmitted() from None
+        raise InvalidState() from None
 
 
 def _touch(case, expect_revision=None):
@@ -496,7 +482,7 @@ def submit(case, actor, expect_revision=None):
         found = problems(case)
         if found:
             raise FilingIncomplete(found)
-    _transition(case, "submit", expect_revision)
+    _transition(case, "submit", actor, expect_revision)
     now = utcnow()
     case.submitted_at = now
     case.registration_due_on = local_today(now) + timedelta(days=current_app.config["FILING_REGISTRATION_DAYS"])
@@ -515,7 +501,7 @@ def request_correction(case, actor, items, days, note="", expect_revision=None):
     days = int(days)
     if not 1 <= days <= 90:
         raise InvalidState()
-    _transition(case, "request_correction", expect_revision)
+    _transition(case, "request_correction", actor, expect_revision)
     version = versions(case)[-1]
     deadline = end_of_day(local_today() + timedelta(days=days))
     req = CorrectionRequest(case_id=case.id, version_id=version.id, note=(note or "").strip(), deadline=deadline,
@@ -569,7 +555,7 @@ def resubmit(case, actor, reply="", responses=None, expect_revision=None, now=No
             if not text and not item_addressed(item, old, new):
                 raise ItemNotAddressed(n=item.position)
             item.response = text or None
-    _transition(case, "resubmit", expect_revision)
+    _transition(case, "resubmit", actor, expect_revision)
     if req is None:
         raise InvalidState()
     req.state, req.answered_at = "answered", now
@@ -585,7 +571,7 @@ def resubmit(case, actor, reply="", responses=None, expect_revision=None, now=No
 def accept(case, actor, expect_revision=None, judge=None):
     """Register the case: a case number, the notice (made by a job), SMS to each defendant."""
     _must_review(case, actor)
-    _transition(case, "accept", expect_revision)
+    _transition(case, "accept", actor, expect_revision)
     now = utcnow()
     case.case_number = next_case_number(case.court, local_today(now).year, case.kind)
     case.accepted_at = case.decided_at = now
@@ -628,7 +614,7 @@ def reject(case, actor, reasons, expect_revision=None):
     reasons = (reasons or "").strip()
     if not reasons:
         raise ReasonRequired()
-    _transition(case, "reject", expect_revision)
+    _transition(case, "reject", actor, expect_revision)
     case.rejected_reason, case.decided_at, case.decided_by_id = reasons, utcnow(), actor.id
     case.registration_due_on = None
     db.session.flush()
@@ -639,7 +625,7 @@ def reject(case, actor, reasons, expect_revision=None):
 
 def withdraw(case, actor, expect_revision=None):
     _must_file(case, actor)
-    _transition(case, "withdraw", expect_revision)
+    _transition(case, "withdraw", actor, expect_revision)
     case.withdrawn_reason, case.registration_due_on = "by_filer", None
     req = open_correction(case)
     if req is not None:
@@ -660,7 +646,7 @@ def expire_overdue_corrections(now=None):
         req = open_correction(case)
         if case.state != "needs_correction" or req is None or req.deadline > now:
             continue  # answered in the meantime
-        _transition(case, "expire")
+        _transition(case, "expire", None)
         case.withdrawn_reason, req.state = "correction_deadline_missed", "expired"
         db.session.flush()
         record_event(case, None, "filing_withdrawn", reason="correction_deadline_missed", request_id=req.id,

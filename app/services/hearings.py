@@ -150,7 +150,8 @@ def open_hearing(case, actor, *, purpose, mode="async", title="", parties=None, 
         if party.lawyer is not None:
             _add_participant(hearing, actor, party.lawyer, "lawyer", party)
     if case.state == "accepted":
-        case.state = "hearing"
+        from app.services.lifecycle import transition
+        transition(case, "start_hearing", actor, hearing_id=hearing.id)
     return hearing
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Case, MediationAgreement, MediationConfirmation, MediationVersion, utcnow
-from app.services import pdf, signatures, storage
+from app.services import lifecycle, pdf, signatures, storage
 from app.services.auth import create_action_link
 from app.services.errors import DomainError, InvalidState, N_, NotAllowed
 from app.services.events import record_event
@@ -38,11 +38,6 @@ def _is_judge(case, actor):
 
 def can_draft(case, user):
     return bool(user.is_authenticated) and _is_judge(case, user)
-
-
-def _bump(case):
-    if hasattr(case, "revision"):  # the filing module refuses stale forms by this counter
-        case.revision = (case.revision or 0) + 1
 
 
 def terms_list(case, terms):
@@ -152,8 +147,7 @@ def confirm(agreement, actor, face_session, confirmed_hash):
     done = signed_parties(agreement, version)
     if all(p.id in done for p in case.parties):
         agreement.state, agreement.signed_at = "signed", utcnow()
-        case.state = "mediated"
-        _bump(case)
+        lifecycle.transition(case, "mediate", actor, agreement_id=agreement.id)
         record_event(case, actor, "case_mediated", agreement_id=agreement.id, terms_hash=version.terms_hash)
         enqueue_after_commit("jobs.documents.render_mediation_agreement", agreement.id, queue="documents")
     return row
@@ -209,13 +203,12 @@ def request_withdrawal(case, actor, reason=""):
 
 
 def grant_withdrawal(case, actor):
-    """The judge allows the withdrawal (准予撤诉): the case ends as withdrawn."""
+    """The judge allows the withdrawal (准予撤诉): the case ends as suit_withdrawn (撤诉), not a filing's withdrawn."""
     if not _is_judge(case, actor):
         raise NotAllowed()
     if case.state not in OPEN_STATES or not withdrawal_pending(case):
         raise InvalidState()
-    case.state = "withdrawn"
-    _bump(case)
+    lifecycle.transition(case, "withdraw_suit", actor)
     return record_event(case, actor, "withdrawal_granted")
 
 

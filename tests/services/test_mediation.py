@@ -97,8 +97,8 @@ def test_paid_confirmation_and_withdrawal_are_events(db, m):
     mediation.grant_withdrawal(case, m["judge"])
     db.session.commit()
     kinds = db.session.scalars(select(CaseEvent.kind).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)).all()
-    assert kinds[-3:] == ["payment_confirmed", "withdrawal_requested", "withdrawal_granted"]
-    assert case.state == "withdrawn"
+    assert kinds[-4:] == ["payment_confirmed", "withdrawal_requested", "state_changed", "withdrawal_granted"]
+    assert case.state == "suit_withdrawn" and case.close_reason == "suit_withdrawn"
 
 
 def test_payer_cannot_confirm_payment_of_signed_agreement(db, m):

@@ -32,6 +32,7 @@ EVENT_LABELS = {
     "filing_rejected": _l("Not accepted"), "filing_withdrawn": _l("Withdrawn"),
     "filing_copied": _l("Copied to a new filing"), "document_issued": _l("Acceptance notice issued"),
     "party_joined": _l("A party joined online"), "consent_recorded": _l("Consent recorded"),
+    "state_changed": _l("Status changed"),
 }
 
 
