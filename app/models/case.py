@@ -11,6 +11,8 @@ KINDS = ("civil", "commercial", "enforcement", "administrative")
 STATES = ("draft", "submitted", "needs_correction", "resubmitted", "accepted", "rejected",
           "withdrawn", "hearing", "mediated", "decided", "suit_withdrawn", "deemed_withdrawn", "closed")
 PARTY_ROLES = ("plaintiff", "defendant", "third_party", "applicant", "respondent")
+PARTY_TYPES = ("person", "legal_person", "organisation")  # 自然人, 法人, 非法人组织 (app/services/parties.py)
+ID_TYPES = ("resident_id", "passport", "hk_macao_permit", "taiwan_permit", "uscc")
 
 
 class Case(db.Model):
@@ -95,9 +97,17 @@ class CaseParty(db.Model):
     id = db.Column(db.Integer, primary_key=True)
     case_id = db.Column(db.ForeignKey("cases.id"), nullable=False, index=True)
     role = db.Column(db.String(20), nullable=False)
+    party_type = db.Column(db.String(20), nullable=False, default="person", server_default="person")
     name = db.Column(db.String(100), nullable=False)
+    id_type = db.Column(db.String(20))  # None with a number: a resident ID (older rows)
     id_number = db.Column(db.String(18))
-    phone = db.Column(db.String(20))
+    phone = db.Column(db.String(20))  # a mainland mobile (11 digits) or E.164 (+852…) outside the mainland
+    # An organisation's legal representative or principal (法定代表人/主要负责人), and the member of staff
+    # who acts for it under a letter of authorisation (授权委托书), if any.
+    representative_name = db.Column(db.String(100))
+    representative_title = db.Column(db.String(40))
+    agent_name = db.Column(db.String(100))
+    agent_title = db.Column(db.String(40))
     user_id = db.Column(db.ForeignKey("users.id"), index=True)
     lawyer_id = db.Column(db.ForeignKey("users.id"), index=True)
 
@@ -105,7 +115,14 @@ class CaseParty(db.Model):
     user = db.relationship("User", foreign_keys=[user_id])
     lawyer = db.relationship("User", foreign_keys=[lawyer_id])
 
-    __table_args__ = (sa.CheckConstraint(sa.column("role").in_(PARTY_ROLES), name="role"),)
+    __table_args__ = (sa.CheckConstraint(sa.column("role").in_(PARTY_ROLES), name="role"),
+                      sa.CheckConstraint(sa.column("party_type").in_(PARTY_TYPES), name="party_type"),
+                      sa.CheckConstraint(sa.or_(sa.column("id_type").is_(None), sa.column("id_type").in_(ID_TYPES)),
+                                         name="id_type"))
+
+    @property
+    def is_organisation(self):
+        return self.party_type in ("legal_person", "organisation")
 
 
 class CaseEvent(db.Model):

@@ -20,12 +20,11 @@ from app.extensions import db
 from app.models import Case, CaseParty, Court, User, utcnow
 from app.models.filing import (AcceptanceNotice, CorrectionItem, CorrectionRequest, DOC_ROLES, FilingAttachment,
                                FilingVersion, ITEM_KINDS)
-from app.services import lifecycle, storage
+from app.services import lifecycle, parties, storage
 from app.services.auth import create_action_link, normalise_phone
 from app.services.case_numbers import next_case_number
 from app.services.errors import DeadlinePassed, DomainError, InvalidState, N_, NotAllowed
 from app.services.events import record_event
-from app.services.id_numbers import is_valid as id_number_valid, normalise_id_number
 from app.services.notifications import send_sms
 from app.services.queue import enqueue_after_commit
 
@@ -54,12 +53,8 @@ class FilingIncomplete(DomainError):
         self.problems = problems  # [(English msgid, params)]
 
 
-class InvalidIdNumber(DomainError):
-    message = N_("This ID number is not valid: check the 18 characters (the last one is a check digit or X).")
-
-
-class InvalidMobile(DomainError):
-    message = N_("This is not a mainland China mobile number (11 digits starting with 1).")
+InvalidIdNumber = parties.InvalidIdNumber
+InvalidMobile = parties.InvalidPhone  # a mainland mobile, or E.164 for a party outside the mainland
 
 
 class AlreadyDecided(InvalidState):
@@ -272,44 +267,63 @@ def update_filing(case, actor, *, title, claims, facts, amount, kind=None, expec
     return changed
 
 
-def check_party(name, id_number, phone):
-    """Normalised (name, id_number, phone); raises on a bad ID checksum or a non-mobile phone."""
+PARTY_DETAILS = ("party_type", "id_type", "representative_name", "representative_title", "agent_name",
+                 "agent_title")
+
+
+def check_party(name, id_number, phone, party_type="person", id_type=None):
+    """Normalised (name, id_number, phone); raises on a bad ID or credit code, or a phone that is neither
+    a mainland mobile nor an E.164 number (see app/services/parties.py)."""
     name = (name or "").strip()
     if not name:
         raise FilingIncomplete([(N_("Enter the party's name."), {})])
-    id_number = normalise_id_number(id_number) or None
-    if id_number and not id_number_valid(id_number):
-        raise InvalidIdNumber()
-    mobile = None
-    if (phone or "").strip():
-        mobile = normalise_phone(phone)
-        if mobile is None:
-            raise InvalidMobile()
-    return name, id_number, mobile
+    _, id_number = parties.check_identity(party_type, id_type, id_number)
+    return name, id_number, parties.check_phone(phone)
 
 
-def add_party(case, actor, *, role, name, id_number=None, phone=None, expect_revision=None):
+def party_details(party_type="person", id_type=None, id_number=None, representative_name=None,
+                  representative_title=None, agent_name=None, agent_title=None):
+    """Who the party is beyond a name: the kind of party, the kind of ID, who speaks for an organisation."""
+    party_type = party_type or "person"
+    if party_type not in parties.PARTY_TYPES:
+        raise InvalidState()
+    id_type, _ = parties.check_identity(party_type, id_type or None, id_number)
+    organisation = party_type != "person"
+    clean = lambda v, n: ((v or "").strip()[:n] or None) if organisation else None  # noqa: E731
+    return dict(party_type=party_type, id_type=id_type,
+                representative_name=parties.check_organisation(party_type, representative_name) if organisation
+                else None,
+                representative_title=clean(representative_title, 40), agent_name=clean(agent_name, 100),
+                agent_title=clean(agent_title, 40))
+
+
+def add_party(case, actor, *, role, name, id_number=None, phone=None, expect_revision=None, **details):
     _must_file(case, actor)
     if role not in (own_role(case.kind), other_role(case.kind), "third_party"):
         raise InvalidState()
-    name, id_number, phone = check_party(name, id_number, phone)
+    details = party_details(id_number=id_number, **details)
+    name, id_number, phone = check_party(name, id_number, phone, details["party_type"], details["id_type"])
     _touch(case, expect_revision)
-    party = CaseParty(role=role, name=name, id_number=id_number, phone=phone,
+    party = CaseParty(role=role, name=name, id_number=id_number, phone=phone, **details,
                       lawyer_id=actor.id if actor.role == "lawyer" and role == own_role(case.kind) else None)
     case.parties.append(party)
     db.session.flush()
-    record_event(case, actor, "party_added", party_id=party.id, party_role=role, name=name)
+    record_event(case, actor, "party_added", party_id=party.id, party_role=role, name=name,
+                 party_type=party.party_type)
     return party
 
 
-def update_party(case, actor, party, *, name, id_number=None, phone=None, expect_revision=None):
+def update_party(case, actor, party, *, name, id_number=None, phone=None, expect_revision=None, **details):
     _must_file(case, actor)
     if party.case_id != case.id:
         raise NotAllowed()
-    name, id_number, phone = check_party(name, id_number, phone)
+    details = party_details(id_number=id_number, **details)
+    name, id_number, phone = check_party(name, id_number, phone, details["party_type"], details["id_type"])
     _touch(case, expect_revision)
-    changed = [k for k, v in dict(name=name, id_number=id_number, phone=phone).items() if getattr(party, k) != v]
-    party.name, party.id_number, party.phone = name, id_number, phone
+    values = dict(name=name, id_number=id_number, phone=phone, **details)
+    changed = [k for k, v in values.items() if getattr(party, k) != v]
+    for k, v in values.items():
+        setattr(party, k, v)
     db.session.flush()
     if changed:
         record_event(case, actor, "party_edited", party_id=party.id, fields=changed)
@@ -391,7 +405,8 @@ def snapshot(case):
         "kind": case.kind, "court_id": case.court_id, "title": case.title or "", "claims": case.claims or "",
         "facts": case.facts or "", "amount": str(case.amount) if case.amount is not None else "",
         "parties": [{"id": p.id, "role": p.role, "name": p.name, "id_number": p.id_number or "",
-                     "phone": p.phone or ""} for p in case.parties],
+                     "phone": p.phone or "", **{k: getattr(p, k) or "" for k in PARTY_DETAILS}}
+                    for p in case.parties],
         "attachments": [{"id": a.id, "role": a.role, "pending_by_post": a.pending_by_post,
                          "replaces_id": a.replaces_id, "name": a.stored.original_name if a.stored else "",
                          "sha256": a.stored.sha256 if a.stored else ""} for a in current_attachments(case)],
@@ -410,7 +425,8 @@ def diff(old, new):
         if pid not in before:
             changes.append({"what": "party", "change": "added", "name": p["name"], "role": p["role"]})
         else:
-            fields = [k for k in ("role", "name", "id_number", "phone") if before[pid].get(k) != p.get(k)]
+            fields = [k for k in ("role", "name", "id_number", "phone", *PARTY_DETAILS)
+                      if before[pid].get(k, "") != p.get(k, "")]
             if fields:
                 changes.append({"what": "party", "change": "changed", "name": p["name"], "role": p["role"],
                                 "fields": fields, "old": before[pid], "new": p})
@@ -459,11 +475,16 @@ def problems(case):
     if other_role(case.kind) not in roles:
         out.append((N_("Add at least one opposing party."), {}))
     for p in case.parties:
-        if p.id_number and not id_number_valid(p.id_number):
+        if p.id_number and not parties.identity_valid(p.party_type or "person", p.id_type, p.id_number):
             out.append((N_("The ID number of %(name)s is not valid."), {"name": p.name}))
         if p.role == own_role(case.kind) and not p.id_number:
-            out.append((N_("Enter the ID number of %(name)s."), {"name": p.name}))
-        if p.phone and normalise_phone(p.phone) is None:
+            if p.is_organisation:
+                out.append((N_("Enter the unified social credit code of %(name)s."), {"name": p.name}))
+            else:
+                out.append((N_("Enter the ID number of %(name)s."), {"name": p.name}))
+        if p.is_organisation and not p.representative_name:
+            out.append((N_("Enter the legal representative or principal of %(name)s."), {"name": p.name}))
+        if p.phone and parties.normalise_phone(p.phone) is None:
             out.append((N_("The phone of %(name)s is not a mobile number."), {"name": p.name}))
     have = {a.role for a in current_attachments(case)}
     from app.labels import DOC_ROLE_LABELS
@@ -667,6 +688,7 @@ def copy_filing(case, actor):
                claims=case.claims, facts=case.facts, amount=case.amount, filed_by_id=actor.id, copied_from_id=case.id,
                revision=1)
     new.parties = [CaseParty(role=p.role, name=p.name, id_number=p.id_number, phone=p.phone,
+                             **{k: getattr(p, k) for k in PARTY_DETAILS},
                              user_id=p.user_id if p.user_id == actor.id else None, lawyer_id=p.lawyer_id)
                    for p in case.parties]
     db.session.add(new)

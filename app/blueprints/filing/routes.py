@@ -172,8 +172,14 @@ def _party_form(case):
 
 
 def _party_errors(form, exc):
-    if isinstance(exc, svc.InvalidIdNumber):
+    from app.services import parties
+    if isinstance(exc, (svc.InvalidIdNumber, parties.InvalidCreditCode, parties.InvalidPassport,
+                        parties.InvalidPermit)):
         form.id_number.errors.append(_(exc.message))
+    elif isinstance(exc, parties.WrongIdType):
+        form.id_type.errors.append(_(exc.message))
+    elif isinstance(exc, parties.RepresentativeRequired):
+        form.representative_name.errors.append(_(exc.message))
     elif isinstance(exc, svc.InvalidMobile):
         form.phone.errors.append(_(exc.message))
     else:
@@ -190,7 +196,7 @@ def add_party(ref):
         return page(case, 400, party=form)
     try:
         svc.add_party(case, current_user, role=form.role.data, name=form.name.data, id_number=form.id_number.data,
-                      phone=form.phone.data, expect_revision=form.revision.data)
+                      phone=form.phone.data, expect_revision=form.revision.data, **form.details())
     except DomainError as exc:
         db.session.rollback()
         if _party_errors(form, exc):
@@ -219,7 +225,7 @@ def edit_party(ref, pid):
         return page(case, 400, edit_party=form)
     try:
         svc.update_party(case, current_user, party, name=form.name.data, id_number=form.id_number.data,
-                         phone=form.phone.data, expect_revision=form.revision.data)
+                         phone=form.phone.data, expect_revision=form.revision.data, **form.details())
     except DomainError as exc:
         db.session.rollback()
         if _party_errors(form, exc):
