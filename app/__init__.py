@@ -63,6 +63,11 @@ def create_app(config_class=None):
     for documents_bp in (signatures_bp, transcripts_bp, mediation_bp, service_bp):
         app.register_blueprint(documents_bp)
 
+    from app.blueprints.fees.routes import bp as fees_bp
+    app.register_blueprint(fees_bp)
+    from app.blueprints.court_documents.routes import bp as court_documents_bp
+    app.register_blueprint(court_documents_bp)
+
     from app.commands import register_commands
     register_commands(app)
     from app import web

@@ -10,6 +10,7 @@ KINDS = ("civil", "commercial", "enforcement", "administrative")
 # `deemed_withdrawn` is 按撤诉处理, `decided` a judgment served and not yet effective.
 STATES = ("draft", "submitted", "needs_correction", "resubmitted", "accepted", "rejected",
           "withdrawn", "hearing", "mediated", "decided", "suit_withdrawn", "deemed_withdrawn", "closed")
+PROCEDURES = ("ordinary", "simplified", "small_claims")  # 普通程序, 简易程序, 小额诉讼程序
 PARTY_ROLES = ("plaintiff", "defendant", "third_party", "applicant", "respondent")
 PARTY_TYPES = ("person", "legal_person", "organisation")  # 自然人, 法人, 非法人组织 (app/services/parties.py)
 ID_TYPES = ("resident_id", "passport", "hk_macao_permit", "taiwan_permit", "uscc")
@@ -28,6 +29,9 @@ class Case(db.Model):
     claims = db.Column(db.Text, nullable=False, default="")
     facts = db.Column(db.Text, nullable=False, default="")
     amount = db.Column(db.Numeric(14, 2))
+    # The procedure is the case's own (not a hearing's): fees halve under the simplified one, and small
+    # claims exist for civil cases only.
+    procedure = db.Column(db.String(16), nullable=False, default="ordinary", server_default="ordinary")
     filed_by_id = db.Column(db.ForeignKey("users.id"), nullable=False)
     judge_id = db.Column(db.ForeignKey("users.id"))
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
@@ -57,6 +61,7 @@ class Case(db.Model):
     __table_args__ = (
         sa.CheckConstraint(sa.column("kind").in_(KINDS), name="kind"),
         sa.CheckConstraint(sa.column("state").in_(STATES), name="state"),
+        sa.CheckConstraint(sa.column("procedure").in_(PROCEDURES), name="procedure"),
     )
 
     @property

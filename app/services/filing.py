@@ -607,6 +607,8 @@ def accept(case, actor, expect_revision=None, judge=None):
     for party in case.parties:
         if party.role == other_role(case.kind):
             invite_to_join(case, party)
+    from app.services.fees import assess_on_acceptance
+    assess_on_acceptance(case, actor)  # 预交案件受理费: the fee and its payment notice
     return case.case_number
 
 

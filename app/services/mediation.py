@@ -1,5 +1,6 @@
 """Mediation (调解): the judge drafts terms, every party confirms and signs the exact terms, the signed
-agreement is filed and the case is closed as mediated. Payment confirmation and withdrawal (撤诉)
+agreement is filed and the case becomes `mediated`. It closes only when the mediation document (调解书,
+app/services/court_documents.py) is received by every party. Payment confirmation and withdrawal (撤诉)
 are recorded as events too."""
 from decimal import Decimal, InvalidOperation
 

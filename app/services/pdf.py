@@ -697,3 +697,86 @@ def render_mediation_agreement(d: dict) -> bytes:
     story += [Spacer(1, 8 * mm), _SignOff(court, _date_cn(signed), d.get("seal_png"))]
     return _build(story, title=f"{d.get('title', '调解协议')} {case_no}", court_name=court,
                   footer=_verification_footer(d), created=signed)
+
+
+# --------------------------------------------------------------------------- the whole case: fees, decisions
+
+def _day_cn(d) -> str:
+    """A calendar date (datetime.date) in Chinese."""
+    return f"{d.year}年{d.month}月{d.day}日" if d else ""
+
+
+def render_payment_notice(d: dict) -> bytes:
+    """交费通知书: the fee, how it was computed, the deadline and the consequence of not paying."""
+    font, _ = _font()
+    S = _styles(font)
+    court, case_no = d.get("court_name", ""), d.get("case_number", "")
+    issued = d.get("issued_at")
+    story = _header(S, court, "交费通知书", case_no)
+    story.append(Paragraph(_esc(f"{d.get('payer_name', '')}："), S["base"]))
+    story.append(Paragraph(_esc(
+        f"你（单位）与本院受理的{d.get('case_title') or '本案'}一案，依照《诉讼费用交纳办法》的规定，"
+        f"应预交案件受理费人民币{d.get('amount', 0):,.2f}元。计算如下："), S["body"]))
+    for line in d.get("basis") or []:
+        story.append(Paragraph(_esc(line), S["body"]))
+    story.append(Paragraph(_esc(
+        f"请于{_day_cn(d.get('due_on'))}前交纳，可在本平台在线交纳，或到本院财务窗口交纳。"
+        f"交纳网址：{d.get('pay_url', '')}"), S["body"]))
+    story.append(Paragraph(_esc(
+        "确有困难的，可以在交费期限内向本院申请缓交、减交或者免交，并附相关证明材料。"
+        "逾期不交纳又未提出申请，或者申请未获批准仍不交纳的，本院将裁定按撤诉处理。"), S["body"]))
+    story += [Spacer(1, 10 * mm), _SignOff(court, _date_cn(issued), d.get("seal_png"))]
+    return _build(story, title=f"{court}交费通知书 {case_no}", court_name=court,
+                  footer=_verification_footer(d), created=issued)
+
+
+def render_court_document(d: dict) -> bytes:
+    """判决书, 裁定书 or 调解书: parties, the text the judge drafted, the judge and the clerk, the seal."""
+    font, _ = _font()
+    S = _styles(font)
+    court, case_no = d.get("court_name", ""), d.get("case_number", "")
+    story = _header(S, court, d.get("title", "裁定书"), case_no)
+    for p in d.get("parties", []):
+        line = f"{p.get('role_label', '')}：{p.get('name', '')}"
+        if p.get("details"):
+            line += f"，{p['details']}"
+        story.append(Paragraph(_esc(line), S["base"]))
+    story.append(Spacer(1, 3 * mm))
+    for para in d.get("paragraphs", []):
+        story.append(Paragraph(_esc(para), S["body"]))
+    story.append(Spacer(1, 6 * mm))
+    signers = [(role, name) for role, name in (("审判员", d.get("judge_name")), ("书记员", d.get("clerk_name")))]
+    sign_rows = [Paragraph(_esc(f"{role}　{name or '（未签署）'}"), ParagraphStyle(
+        "signer", parent=S["base"], alignment=TA_RIGHT)) for role, name in signers[:1]]
+    story += sign_rows
+    signed = d.get("signed_at")
+    story += [_SignOff(court, _date_cn(signed), d.get("seal_png"))]
+    story.append(Paragraph(_esc(f"书记员　{d.get('clerk_name') or '（未签署）'}"),
+                           ParagraphStyle("clerk", parent=S["base"], alignment=TA_RIGHT)))
+    if d.get("content_hash"):
+        story.append(Spacer(1, 4 * mm))
+        story.append(Paragraph(_esc(f"文书摘要：sha256:{d['content_hash']}"), S["small"]))
+    return _build(story, title=f"{d.get('title', '裁定书')} {case_no}", court_name=court,
+                  footer=_verification_footer(d), created=signed, draft=bool(d.get("draft")))
+
+
+def render_certificate_of_effect(d: dict) -> bytes:
+    """生效证明: which document of which case took legal effect on which day."""
+    font, _ = _font()
+    S = _styles(font)
+    court, case_no = d.get("court_name", ""), d.get("case_number", "")
+    story = _header(S, court, "生效证明", case_no)
+    story.append(_kv_table([
+        ("案号", case_no),
+        ("法律文书", d.get("document_title", "")),
+        ("当事人", "、".join(d.get("party_names", []))),
+        ("送达情况", "；".join(d.get("service_lines", []))),
+        ("生效日期", _day_cn(d.get("effective_on"))),
+    ], S))
+    story.append(Spacer(1, 4 * mm))
+    story.append(Paragraph(_esc(
+        f"本院{case_no}{d.get('document_title', '')}已于{_day_cn(d.get('effective_on'))}发生法律效力。"
+        + (d.get("basis") or "")), S["body"]))
+    story += [Spacer(1, 10 * mm), _SignOff(court, _date_cn(d.get("issued_at")), d.get("seal_png"))]
+    return _build(story, title=f"生效证明 {case_no}", court_name=court, footer=_verification_footer(d),
+                  created=d.get("issued_at"))
