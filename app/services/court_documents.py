@@ -348,8 +348,9 @@ def services_of(doc):
                               .order_by(ServiceOfDocument.id)).all()
 
 
-def effective_on(doc):
-    """The day the document takes legal effect, when it can be known from the service log; else None."""
+def effective_on(doc, refresh=False):
+    """The day the document takes legal effect, when it can be known from the service log; else None.
+    `refresh` first copies the gateway's delivery receipts into the log (a write: not on GET)."""
     from app.services import e_service
     from app.services.filing import local_today
     if doc.state not in ("issued", "effective"):
@@ -358,8 +359,9 @@ def effective_on(doc):
     parties = db.session.scalars(select(CaseParty).where(CaseParty.case_id == doc.case_id)).all()
     if any(p.id not in services for p in parties):
         return None  # someone is still to be served (on paper: the clerk records it there)
-    for s in services.values():
-        e_service.refresh(s)
+    if refresh:
+        for s in services.values():
+            e_service.refresh(s)
     if doc.kind == "mediation":
         acks = [min((a.acknowledged_at for a in s.attempts if a.acknowledged_at), default=None)
                 for s in services.values()]
@@ -380,7 +382,7 @@ def make_effective(doc, today=None):
     _lock(doc)
     if doc.state != "issued":
         return False
-    day = effective_on(doc)
+    day = effective_on(doc, refresh=True)
     if day is None or (today or local_today()) < day:
         return False
     doc.state, doc.effective_on = "effective", day

@@ -81,7 +81,8 @@ def show(doc_id):
                   edit_form=EditForm(formdata=None, revision=doc.revision, text="\n".join(doc.paragraphs)),
                   sign_form=SignForm(formdata=None, doc_hash=doc.content_hash if doc.state == "signed"
                                      else svc.current_hash(doc)),
-                  action_form=ActionForm(), services=svc.services_of(doc), effective_on=svc.effective_on(doc))
+                  action_form=ActionForm(), services=svc.services_of(doc), effective_on=svc.effective_on(doc),
+                  party_lines=[svc.party_line(p) for p in case.parties])
 
 
 @bp.route("/court-documents/<int:doc_id>/edit", methods=["POST"])

@@ -2,7 +2,7 @@
 receipt, relief applications and the judge's decision."""
 import logging
 
-from flask import Blueprint, abort, flash, jsonify, redirect, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -36,11 +36,25 @@ def case_fees(case_id):
     case = case_or_404(case_id)
     fee = fees.fee_for(case)
     staff = lifecycle.may_act(case, current_user, ("court",))
-    return render("fees/case.html", case=case, fee=fee, can_pay=bool(fee and fees.can_pay(fee, current_user)),
+    resp = render("fees/case.html", case=case, fee=fee, can_pay=bool(fee and fees.can_pay(fee, current_user)),
                   staff=staff, judge=lifecycle.may_act(case, current_user, ("judge",)),
                   overdue=bool(fee and fees.is_overdue(fee)), pending=fees.pending_relief(fee) if fee else None,
                   online=payments.configured_gateway() is not None, action_form=ActionForm(),
                   relief_form=ReliefForm(), decide_form=DecideReliefForm(), clerk_form=ClerkPaymentForm())
+    return _allow_gateway(resp)
+
+
+def _allow_gateway(resp):
+    """The pay form is answered by a redirect to the gateway: its origin joins the CSP's form-action."""
+    from urllib.parse import urlsplit
+
+    from app.web import CSP
+    url = current_app.config.get("PAYMENT_GATEWAY_URL") if payments.configured_gateway() else None
+    if url:
+        parts = urlsplit(url)
+        resp.headers["Content-Security-Policy"] = CSP.replace(
+            "form-action 'self'", f"form-action 'self' {parts.scheme}://{parts.netloc}")
+    return resp
 
 
 @bp.route("/cases/<int:case_id>/fees/<int:fee_id>/notice.pdf")
