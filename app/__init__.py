@@ -67,6 +67,8 @@ def create_app(config_class=None):
     app.register_blueprint(fees_bp)
     from app.blueprints.court_documents.routes import bp as court_documents_bp
     app.register_blueprint(court_documents_bp)
+    from app.blueprints.casework.routes import bp as casework_bp
+    app.register_blueprint(casework_bp)
 
     from app.commands import register_commands
     register_commands(app)

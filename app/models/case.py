@@ -113,6 +113,9 @@ class CaseParty(db.Model):
     representative_title = db.Column(db.String(40))
     agent_name = db.Column(db.String(100))
     agent_title = db.Column(db.String(40))
+    # The lawyer's special authority (特别授权, Civil Procedure Law art. 62) as checked by the court on the
+    # power of attorney: needed to admit, waive or change claims, settle (sign a mediation agreement) or withdraw.
+    lawyer_special_authority = db.Column(db.Boolean, nullable=False, default=False, server_default=sa.false())
     user_id = db.Column(db.ForeignKey("users.id"), index=True)
     lawyer_id = db.Column(db.ForeignKey("users.id"), index=True)
 

@@ -18,6 +18,7 @@ class CaseApplication(db.Model):
     kind = db.Column(db.String(20), nullable=False)
     details = db.Column(db.JSON, nullable=False, default=dict)  # the structured fields of its form
     reason = db.Column(db.Text, nullable=False)
+    key = db.Column(db.String(32), nullable=False)  # idempotency: one application per rendered form
     submitted_by_id = db.Column(db.ForeignKey("users.id"), nullable=False)
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
     state = db.Column(db.String(8), nullable=False, default="pending")
@@ -33,6 +34,7 @@ class CaseApplication(db.Model):
     decision_file = db.relationship("StoredFile")
 
     __table_args__ = (
+        sa.UniqueConstraint("submitted_by_id", "key", name="uq_case_applications_submitted_by_key"),
         sa.CheckConstraint(sa.column("kind").in_(APPLICATION_KINDS), name="kind"),
         sa.CheckConstraint(sa.column("state").in_(APPLICATION_STATES), name="state"),
     )
@@ -46,6 +48,7 @@ class CaseMessage(db.Model):
     author_id = db.Column(db.ForeignKey("users.id"), nullable=False)
     party_id = db.Column(db.ForeignKey("case_parties.id"))  # the party a litigant or lawyer writes for
     body = db.Column(db.Text, nullable=False)
+    key = db.Column(db.String(32), nullable=False)  # made when the form is rendered: a second tap is one message
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
     # Staff mark an answer as the court's (法院答复): it speaks for the court, not for one person.
     court_answer_at = db.Column(UTCDateTime)
@@ -53,3 +56,5 @@ class CaseMessage(db.Model):
 
     author = db.relationship("User", foreign_keys=[author_id])
     party = db.relationship("CaseParty")
+
+    __table_args__ = (sa.UniqueConstraint("author_id", "key", name="uq_case_messages_author_key"),)

@@ -305,7 +305,7 @@ def _render(doc):
 
 # --------------------------------------------------------------------------- service and effect
 
-def _ensure_filer_consent(case, party, actor):
+def ensure_filer_consent(case, party, actor):
     """The filing side chose online litigation when it filed: its address in the filing is its e-service
     address (address given in a pleading)."""
     from app.services import consent as consent_service, e_service
@@ -313,7 +313,8 @@ def _ensure_filer_consent(case, party, actor):
         return
     if case.filed_by_id in (party.user_id, party.lawyer_id):
         user = party.lawyer if party.lawyer_id == case.filed_by_id else party.user
-        e_service.record_consent(case, party, actor, "address_in_pleading", address=user.phone if user else None)
+        if user is not None and user.phone:
+            e_service.record_consent(case, party, actor, "address_in_pleading", address=user.phone)
 
 
 def serve(doc, actor):
@@ -329,7 +330,7 @@ def serve(doc, actor):
     for party in case.parties:
         if party.id in already:
             continue
-        _ensure_filer_consent(case, party, actor)
+        ensure_filer_consent(case, party, actor)
         consent = consent_service.current(case, party, "e_service")
         if consent is None or not consent.given or (party.user is None and party.lawyer is None):
             paper.append(party)

@@ -41,6 +41,13 @@ def can_draft(case, user):
     return bool(user.is_authenticated) and _is_judge(case, user)
 
 
+def _needs_special_authority(party, actor):
+    """A lawyer settles or withdraws for a client only with special authority (特别授权, CPL art. 62)."""
+    from app.services.applications import SpecialAuthorityRequired
+    if party.user_id != actor.id and party.lawyer_id == actor.id and not party.lawyer_special_authority:
+        raise SpecialAuthorityRequired()
+
+
 def terms_list(case, terms):
     """The numbered terms as they appear in the agreement (Chinese: it is the court's document)."""
     parties = {p.id: p for p in case.parties}
@@ -132,6 +139,7 @@ def confirm(agreement, actor, face_session, confirmed_hash):
     party = party_of(agreement, actor)
     if party is None:
         raise NotAllowed()
+    _needs_special_authority(party, actor)
     version = agreement.current
     if party.id in signed_parties(agreement, version):
         raise AlreadySigned()
@@ -197,6 +205,7 @@ def request_withdrawal(case, actor, reason=""):
     party = case.party_for(actor)
     if party is None or party.role not in ("plaintiff", "applicant"):
         raise NotAllowed()
+    _needs_special_authority(party, actor)
     if case.state not in OPEN_STATES:
         raise InvalidState()
     return record_event(case, actor, "withdrawal_requested", party_id=party.id, party_name=party.name,

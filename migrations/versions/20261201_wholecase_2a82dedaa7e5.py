@@ -42,6 +42,8 @@ def upgrade():
         batch_op.add_column(sa.Column('representative_title', sa.String(length=40), nullable=True))
         batch_op.add_column(sa.Column('agent_name', sa.String(length=100), nullable=True))
         batch_op.add_column(sa.Column('agent_title', sa.String(length=40), nullable=True))
+        batch_op.add_column(sa.Column('lawyer_special_authority', sa.Boolean(), server_default=sa.false(),
+                                      nullable=False))
         batch_op.create_check_constraint(batch_op.f('ck_case_parties_party_type'),
                                          "party_type IN ('person', 'legal_person', 'organisation')")
         batch_op.create_check_constraint(batch_op.f('ck_case_parties_id_type'),
@@ -54,6 +56,7 @@ def upgrade():
     sa.Column('author_id', sa.Integer(), nullable=False),
     sa.Column('party_id', sa.Integer(), nullable=True),
     sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('key', sa.String(length=32), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('court_answer_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('court_answer_by_id', sa.Integer(), nullable=True),
@@ -61,7 +64,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_case_messages_case_id_cases')),
     sa.ForeignKeyConstraint(['court_answer_by_id'], ['users.id'], name=op.f('fk_case_messages_court_answer_by_id_users')),
     sa.ForeignKeyConstraint(['party_id'], ['case_parties.id'], name=op.f('fk_case_messages_party_id_case_parties')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_case_messages'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_case_messages')),
+    sa.UniqueConstraint('author_id', 'key', name='uq_case_messages_author_key')
     )
     with op.batch_alter_table('case_messages', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_case_messages_case_id'), ['case_id'], unique=False)
@@ -73,6 +77,7 @@ def upgrade():
     sa.Column('kind', sa.String(length=20), nullable=False),
     sa.Column('details', sa.JSON(), nullable=False),
     sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('key', sa.String(length=32), nullable=False),
     sa.Column('submitted_by_id', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('state', sa.String(length=8), nullable=False),
@@ -87,7 +92,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['decision_file_id'], ['stored_files.id'], name=op.f('fk_case_applications_decision_file_id_stored_files')),
     sa.ForeignKeyConstraint(['party_id'], ['case_parties.id'], name=op.f('fk_case_applications_party_id_case_parties')),
     sa.ForeignKeyConstraint(['submitted_by_id'], ['users.id'], name=op.f('fk_case_applications_submitted_by_id_users')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_case_applications'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_case_applications')),
+    sa.UniqueConstraint('submitted_by_id', 'key', name='uq_case_applications_submitted_by_key')
     )
     with op.batch_alter_table('case_applications', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_case_applications_case_id'), ['case_id'], unique=False)
@@ -250,7 +256,7 @@ def downgrade():
     with op.batch_alter_table('case_parties', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('ck_case_parties_id_type'), type_='check')
         batch_op.drop_constraint(batch_op.f('ck_case_parties_party_type'), type_='check')
-        for column in ('agent_title', 'agent_name', 'representative_title', 'representative_name', 'id_type',
+        for column in ('lawyer_special_authority', 'agent_title', 'agent_name', 'representative_title', 'representative_name', 'id_type',
                        'party_type'):
             batch_op.drop_column(column)
     with op.batch_alter_table('cases', schema=None) as batch_op:

@@ -1,0 +1,57 @@
+"""The channel and applications pages: parties write and apply, the judge decides, outsiders see nothing."""
+import re
+
+import pytest
+
+from app.models.case_extras import CaseApplication, CaseMessage
+
+
+@pytest.fixture
+def world(db, make_user, make_court, make_case):
+    court = make_court()
+    judge = make_user("judge", court=court)
+    case = make_case(court=court, defendant=make_user("litigant"), state="hearing")
+    case.judge_id = judge.id
+    db.session.commit()
+    return case, judge
+
+
+def _key(page):
+    return re.search(r'name="key" type="hidden" value="([0-9a-f]+)"', page).group(1)
+
+
+def test_a_party_writes_twice_with_one_form_and_gets_one_message(client, db, auth, world, make_client, make_user):
+    case, judge = world
+    auth.login(case.parties[0].user)
+    page = client.get(f"/cases/{case.id}/channel").get_data(as_text=True)
+    key = _key(page)
+    for _ in range(2):
+        assert client.post(f"/cases/{case.id}/channel", data={"body": "请问何时开庭？", "key": key}).status_code == 302
+    assert client.post(f"/cases/{case.id}/channel", data={"body": "", "key": key}).status_code == 400
+    assert db.session.query(CaseMessage).count() == 1
+    outsider = make_client()
+    auth.login(make_user("litigant"), c=outsider)
+    assert outsider.get(f"/cases/{case.id}/channel").status_code == 404
+    assert outsider.post(f"/cases/{case.id}/channel", data={"body": "x", "key": "k"}).status_code == 404
+
+
+def test_an_application_with_a_missing_field_keeps_what_was_typed_and_the_judge_decides(client, db, auth, world,
+                                                                                      make_client):
+    case, judge = world
+    auth.login(case.parties[0].user)
+    page = client.get(f"/cases/{case.id}/applications").get_data(as_text=True)
+    form = {"kind": "preservation", "reason": "被告正在转移财产", "property": "被告名下房产", "amount": "500000",
+            "key": _key(page)}
+    resp = client.post(f"/cases/{case.id}/applications", data=form)
+    text = resp.get_data(as_text=True)
+    assert resp.status_code == 400 and "被告正在转移财产" in text and "被告名下房产" in text
+    resp = client.post(f"/cases/{case.id}/applications",
+                       data={**form, "security_kind": "insurance", "security_amount": "500000"})
+    assert resp.status_code == 302
+    row = db.session.query(CaseApplication).one()
+    judge_client = make_client()
+    auth.login(judge, c=judge_client)
+    resp = judge_client.post(f"/cases/{case.id}/applications/{row.id}/decision",
+                             data={"decision": "grant", "reasons": "申请符合法律规定，且已提供担保。"})
+    assert resp.status_code == 302 and "/court-documents/" in resp.location
+    assert db.session.get(CaseApplication, row.id).state == "granted"
