@@ -32,7 +32,7 @@ def find_by_code(code):
         return None
     found = db.session.scalar(select(AcceptanceNotice).where(AcceptanceNotice.verification_code == code))
     if found:
-        return dict(title="受理案件通知书", case_number=found.case.case_number, issued_at=found.created_at,
+        return dict(title="受理通知书", case_number=found.case.case_number, issued_at=found.created_at,
                     sha256=found.stored.sha256)
     found = db.session.scalar(select(TranscriptVersion).where(TranscriptVersion.verification_code == code)
                               .order_by(TranscriptVersion.id.desc()).limit(1))
@@ -46,6 +46,21 @@ def find_by_code(code):
                     sha256=found.file.sha256)
     found = db.session.scalar(select(ServiceOfDocument).where(ServiceOfDocument.certificate_code == code))
     if found and found.certificate:
-        return dict(title="送达凭证", case_number=found.case.case_number, issued_at=found.effective_at,
+        return dict(title="送达回证", case_number=found.case.case_number, issued_at=found.effective_at,
                     sha256=found.certificate.sha256)
+    return _find_case_document(code)
+
+
+def _find_case_document(code):
+    """Court documents (判决书, 裁定书, 调解书) and payment notices (交费通知书) by their printed codes."""
+    from app.models.court_document import CourtDocument
+    from app.models.fees import CourtFee
+    found = db.session.scalar(select(CourtDocument).where(CourtDocument.verification_code == code))
+    if found and found.file:
+        return dict(title=found.title, case_number=found.case.case_number, issued_at=found.issued_at,
+                    sha256=found.file.sha256)
+    found = db.session.scalar(select(CourtFee).where(CourtFee.notice_code == code))
+    if found and found.notice_file:
+        return dict(title="交费通知书", case_number=found.case.case_number, issued_at=found.created_at,
+                    sha256=found.notice_file.sha256)
     return None

@@ -4,7 +4,7 @@ Consent comes first (explicit, agreed in advance, or an address given in a plead
 sends an SMS with a one-time link; each channel attempt logs sent, delivered (the gateway's
 receipt), opened and acknowledged. Service takes effect when the message reached an address the
 party confirmed; otherwise on the party's reply, acknowledgement or opening (the read receipt);
-across channels the earliest effective moment counts. The service certificate (送达凭证) is
+across channels the earliest effective moment counts. The service certificate (送达回证) is
 rendered from that log and filed in the dossier.
 """
 from flask import current_app

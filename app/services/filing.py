@@ -72,6 +72,11 @@ class NotEditable(InvalidState):
     message = N_("This filing can no longer be changed.")
 
 
+class OneCompleteNotice(InvalidState):
+    message = N_("The court asks for corrections once, listing everything (Online Litigation Rules art. 9): "
+                 "after the corrections arrive, accept or reject the filing.")
+
+
 class NoCorrectionItems(DomainError):
     message = N_("List at least one item to correct: all problems go in one notice.")
 
@@ -522,6 +527,9 @@ def request_correction(case, actor, items, days, note="", expect_revision=None):
     days = int(days)
     if not 1 <= days <= 90:
         raise InvalidState()
+    _lock(case)
+    if case.state == "resubmitted" or corrections(case):
+        raise OneCompleteNotice()
     _transition(case, "request_correction", actor, expect_revision)
     version = versions(case)[-1]
     deadline = end_of_day(local_today() + timedelta(days=days))

@@ -67,6 +67,10 @@ class ConsentMissing(NotAllowed):
     message = N_("The party has not consented to this stage online.")
 
 
+class NoEvidenceExchangeYet(InvalidState):
+    message = N_("First hold an online evidence exchange or inquiry: only then can the main facts be found undisputed.")
+
+
 class AsyncTrialNotAllowed(InvalidState):
     message = N_("An asynchronous trial is not possible yet: not all conditions of Art. 20 ¶2 are met.")
 
@@ -145,6 +149,11 @@ def open_hearing(case, actor, *, purpose, mode="async", title="", parties=None, 
     for party in chosen:
         if party.case_id != case.id:
             raise NotAllowed()
+        if refused_online(case, party):
+            # Art. 4: a party who refused online litigation takes part offline; no online items,
+            # deadlines or "overdue" records reach them (art. 6 binds only those who agreed).
+            record_event(case, actor, "party_offline", hearing_id=hearing.id, party_id=party.id, name=party.name)
+            continue
         if party.user is not None:
             _add_participant(hearing, actor, party.user, party.role, party)
         if party.lawyer is not None:
@@ -153,6 +162,12 @@ def open_hearing(case, actor, *, purpose, mode="async", title="", parties=None, 
         from app.services.lifecycle import transition
         transition(case, "start_hearing", actor, hearing_id=hearing.id)
     return hearing
+
+
+def refused_online(case, party):
+    """Whether the party answered "no" to online litigation (at joining, or later)."""
+    row = consent_service.current(case, party, "online_litigation")
+    return row is not None and not row.given
 
 
 def needs_consent(hearing, user):
@@ -561,12 +576,23 @@ def trial_conditions(hearing):
 
 
 def record_procedure(hearing, actor, procedure):
+    """The procedure is the case's own (lifecycle.set_procedure); the trial's record keeps a copy."""
+    from app.services.lifecycle import set_procedure
     _require_run(hearing, actor)
-    if procedure not in ("small_claims", "simplified", "ordinary"):
-        raise DomainError()
+    set_procedure(hearing.case, actor, procedure)
     row = _trial(hearing)
     row.procedure = procedure
     record_event(hearing.case, actor, "async_trial_procedure", hearing_id=hearing.id, procedure=procedure)
+    return row
+
+
+def record_condition_one(hearing, actor, reason):
+    """Art. 20 ¶2 (一): why being online at the same time is truly difficult for the parties."""
+    _require_run(hearing, actor)
+    reason = _check_text(reason, required=True)
+    row = _trial(hearing)
+    row.condition_one_reason = reason
+    record_event(hearing.case, actor, "async_trial_condition_one", hearing_id=hearing.id, reason=reason)
     return row
 
 
@@ -592,8 +618,12 @@ def consent_async_trial(hearing, actor):
 
 
 def confirm_facts_undisputed(hearing, actor):
-    """The judge's finding that the main facts are not in dispute after the evidence exchange."""
+    """The judge's finding that the main facts are not in dispute after the evidence exchange: only once the
+    case has had an online evidence exchange or inquiry (证据交换或者询问)."""
     _require_run(hearing, actor)
+    if not db.session.scalar(select(Hearing.id).where(Hearing.case_id == hearing.case_id,
+                                                      Hearing.purpose.in_(("evidence_exchange", "talk"))).limit(1)):
+        raise NoEvidenceExchangeYet()
     row = _trial(hearing)
     row.facts_confirmed_by_id, row.facts_confirmed_at = actor.id, utcnow()
     record_event(hearing.case, actor, "async_trial_facts_confirmed", hearing_id=hearing.id)
@@ -617,12 +647,18 @@ def _trial_parties(hearing):
 def async_trial_missing(hearing):
     """The conditions not met yet, as English msgids (empty when an asynchronous trial may start)."""
     row = _trial(hearing)
+    case = hearing.case
     missing = []
-    if row.procedure not in ("small_claims", "simplified"):
+    if case.kind == "enforcement":
+        missing.append(N_("an enforcement case is never tried asynchronously"))
+    if case.procedure not in ("small_claims", "simplified"):
         missing.append(N_("the case must be in the small-claims or simplified procedure"))
+    if not row.condition_one_reason:
+        missing.append(N_("the finding that being online at the same time is truly difficult"))
     if not row.application_text:
         missing.append(N_("a party's written application"))
-    if not all(consent_service.has_consent(hearing.case, p, "async_trial") for p in _trial_parties(hearing)):
+    # Every party of the case, not only those in the room (nor only those with an account).
+    if not all(consent_service.has_consent(case, p, "async_trial") for p in case.parties):
         missing.append(N_("every party's consent"))
     if not row.facts_confirmed_at:
         missing.append(N_("the judge's finding that the main facts are not in dispute"))

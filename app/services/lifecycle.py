@@ -43,7 +43,8 @@ class Transition:
 TRANSITIONS = {
     # the filing (立案)
     "submit": Transition(("draft",), "submitted", ("filer",)),
-    "request_correction": Transition(PENDING_REVIEW, "needs_correction", ("court",)),
+    # Art. 9: one complete correction notice (一次性告知): never again after a resubmission.
+    "request_correction": Transition(("submitted",), "needs_correction", ("court",)),
     "resubmit": Transition(("needs_correction",), "resubmitted", ("filer",)),
     "accept": Transition(PENDING_REVIEW, "accepted", ("court",)),
     "reject": Transition(PENDING_REVIEW, "rejected", ("court",)),
@@ -141,3 +142,30 @@ def transition(case, action, actor, *, expect_revision=None, reason=None, **data
                  **({"reason": case.close_reason} if case.close_reason and step.target in ("closed", *END_REASONS)
                     else {}), **data)
     return previous
+
+
+class ProcedureNotAllowed(InvalidState):
+    message = N_("Small claims are for civil cases only, and an enforcement case has no trial procedure.")
+
+
+def set_procedure(case, actor, procedure):
+    """The case's procedure (普通程序 / 简易程序 / 小额诉讼程序), set by the court. Small claims are civil only
+    (administrative cases have the simplified procedure but no small claims); enforcement has none."""
+    from app.models.case import PROCEDURES
+    from app.services.events import record_event
+    if not may_act(case, actor, ("court",)):
+        raise NotAllowed()
+    if procedure not in PROCEDURES:
+        raise ProcedureNotAllowed()
+    if (procedure == "small_claims" and case.kind not in ("civil", "commercial")) or \
+            (case.kind == "enforcement" and procedure != "ordinary"):
+        raise ProcedureNotAllowed()
+    lock(case)
+    if case.state not in ACTIVE:
+        raise WrongState(action="set_procedure", state=case.state)
+    if case.procedure != procedure:
+        previous, case.procedure = case.procedure, procedure
+        case.revision = (case.revision or 0) + 1
+        db.session.flush()
+        record_event(case, actor, "procedure_set", procedure=procedure, previous=previous)
+    return case

@@ -7,7 +7,7 @@ This module owns:
   them, so output stays small even with a 5 MB CJK font.
 * The electronic court seal image (``make_seal_png``).
 * Four renderers, each a pure function from plain Python data to PDF bytes:
-  ``render_acceptance_notice`` (受理案件通知书), ``render_transcript`` (笔录),
+  ``render_acceptance_notice`` (受理通知书), ``render_transcript`` (笔录),
   ``render_service_certificate`` (送达回证) and ``render_mediation_agreement``
   (调解协议).  They share one page template, footer ("验证码 … 第 X 页 / 共 N
   页"), style sheet and sign-off/seal block.
@@ -555,12 +555,12 @@ def _signature_table(signatures, S) -> Table:
 # --------------------------------------------------------------------------- renderers
 
 def render_acceptance_notice(d: dict) -> bytes:
-    """受理案件通知书."""
+    """受理通知书 (one title for it everywhere: the notice, the dossier, the verification page)."""
     font, _ = _font()
     S = _styles(font)
     court, case_no = d.get("court_name", ""), d.get("case_number", "")
     accepted = d.get("accepted_at")
-    story = _header(S, court, "受理案件通知书", case_no)
+    story = _header(S, court, "受理通知书", case_no)
     story.append(Paragraph(_esc(f"{d.get('filer_name', '')}："), S["base"]))
     paragraphs = d.get("body") or d.get("body_paragraphs")
     if paragraphs:
@@ -582,7 +582,7 @@ def render_acceptance_notice(d: dict) -> bytes:
         story += [Paragraph(_esc(p), S["body"]) for p in std]
     story += [Spacer(1, 10 * mm),
               _SignOff(court, _date_cn(accepted), d.get("seal_png"))]
-    return _build(story, title=f"{court}受理案件通知书 {case_no}", court_name=court,
+    return _build(story, title=f"{court}受理通知书 {case_no}", court_name=court,
                   footer=_verification_footer(d), created=accepted)
 
 
@@ -634,7 +634,7 @@ def render_transcript(d: dict) -> bytes:
 
 
 def render_service_certificate(d: dict) -> bytes:
-    """送达回证 / 送达凭证: what was served to whom, over which channels, when."""
+    """送达回证: what was served to whom, over which channels, when."""
     font, _ = _font()
     S = _styles(font)
     court, case_no = d.get("court_name", ""), d.get("case_number", "")

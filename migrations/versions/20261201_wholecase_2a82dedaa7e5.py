@@ -1,4 +1,5 @@
-"""wholecase: one case lifecycle (closing), companies as parties, court fees, court documents
+"""wholecase: one case lifecycle (closing, procedure), companies as parties, court fees, court documents,
+applications, the case channel, the async-trial condition (一)
 
 Revision ID: 2a82dedaa7e5
 Revises: f62500bce707
@@ -35,6 +36,8 @@ def upgrade():
         batch_op.add_column(sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.drop_constraint(batch_op.f('ck_cases_state'), type_='check')
         batch_op.create_check_constraint(batch_op.f('ck_cases_state'), _states(NEW_STATES))
+    with op.batch_alter_table('hearing_async_trial_conditions', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('condition_one_reason', sa.Text(), nullable=True))
     with op.batch_alter_table('case_parties', schema=None) as batch_op:
         batch_op.add_column(sa.Column('party_type', sa.String(length=20), server_default='person', nullable=False))
         batch_op.add_column(sa.Column('id_type', sa.String(length=20), nullable=True))
@@ -223,6 +226,8 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('hearing_async_trial_conditions', schema=None) as batch_op:
+        batch_op.drop_column('condition_one_reason')
     with op.batch_alter_table('fee_payments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_fee_payments_fee_id'))
 

@@ -11,6 +11,7 @@ from app.models import CaseEvent, SmsMessage, utcnow
 from app.models.hearing import DeadlineChange, Evidence, Message
 from app.services import consent as consent_service
 from app.services import hearings as svc
+from app.models import CaseParty
 from app.services.errors import InvalidState, NotAllowed
 
 
@@ -275,9 +276,15 @@ def test_async_trial_needs_every_condition(db, make_user, make_case, make_court)
     svc.apply_async_trial(r.hearing, r.plaintiff, "申请不开庭审理")
     assert set(svc.async_trial_missing(r.hearing)) == {
         "the case must be in the small-claims or simplified procedure", "every party's consent",
+        "the finding that being online at the same time is truly difficult",
         "the judge's finding that the main facts are not in dispute"}
     svc.record_procedure(r.hearing, r.judge, "small_claims")
+    assert r.case.procedure == "small_claims"  # the case's own procedure, not the hearing's
+    svc.record_condition_one(r.hearing, r.judge, "原告在外地务工，双方难以同时在线")
     svc.consent_async_trial(r.hearing, r.defendant)
+    with pytest.raises(svc.NoEvidenceExchangeYet):  # #18: only after an online evidence exchange or inquiry
+        svc.confirm_facts_undisputed(r.hearing, r.judge)
+    svc.open_hearing(r.case, r.judge, purpose="evidence_exchange", mode="async")
     svc.confirm_facts_undisputed(r.hearing, r.judge)
     assert svc.async_trial_missing(r.hearing) == []
     with pytest.raises(NotAllowed):
@@ -301,3 +308,37 @@ def test_thread_page_is_keyset_paginated_newest_last(db, room, app):
     found, _ = svc.thread_page(room.hearing, query="m5")
     assert [m.text for m in found] == ["m5"]
     assert [m.text for m in svc.messages_after(room.hearing, page[1].id)] == ["m6"]
+
+
+# --------------------------------------------------------------------------- #18: the async trial among all parties
+
+def test_async_trial_consent_is_asked_of_every_party_of_the_case_not_only_the_room(db, make_user, make_case, make_court):
+    r = build_room(db, make_user, make_case, make_court, purpose="evidence_exchange", mode="async")
+    third = CaseParty(case_id=r.case.id, role="third_party", name="第三人某某")  # no account, not in any room
+    db.session.add(third)
+    db.session.commit()
+    trial = svc.open_hearing(r.case, r.judge, purpose="trial", mode="sync", parties=[r.p_party])
+    svc.record_procedure(trial, r.judge, "simplified")
+    svc.record_condition_one(trial, r.judge, "当事人分处两地")
+    svc.apply_async_trial(trial, r.plaintiff, "申请")
+    svc.confirm_facts_undisputed(trial, r.judge)
+    assert svc.async_trial_missing(trial) == ["every party's consent"]  # the defendant and the third party
+    consent_service.record_consent(r.case, r.d_party, "async_trial", True, r.defendant)
+    assert svc.async_trial_missing(trial) == ["every party's consent"]  # still the third party
+    consent_service.record_consent(r.case, third, "async_trial", True, r.clerk, how="clerk_recorded")
+    assert svc.async_trial_missing(trial) == []
+
+
+def test_no_async_trial_in_enforcement_and_no_small_claims_outside_civil_cases(db, make_user, make_case, make_court):
+    from app.services import lifecycle
+    court = make_court()
+    judge = make_user("judge", court=court)
+    enforcement = make_case(court=court, kind="enforcement")
+    administrative = make_case(court=court, kind="administrative")
+    for case, procedure in ((enforcement, "simplified"), (administrative, "small_claims")):
+        with pytest.raises(lifecycle.ProcedureNotAllowed):
+            lifecycle.set_procedure(case, judge, procedure)
+    lifecycle.set_procedure(administrative, judge, "simplified")  # the simplified procedure exists for both
+    assert administrative.procedure == "simplified"
+    hearing = svc.open_hearing(enforcement, judge, purpose="trial", mode="sync")
+    assert "an enforcement case is never tried asynchronously" in svc.async_trial_missing(hearing)

@@ -570,6 +570,7 @@ def trial(case, hearing):
             action = form.action.data
             staff_actions = {"procedure": lambda: svc.record_procedure(hearing, current_user, form.procedure.data),
                              "confirm": lambda: svc.confirm_facts_undisputed(hearing, current_user),
+                             "condition_one": lambda: svc.record_condition_one(hearing, current_user, form.text.data),
                              "enable": lambda: svc.enable_async_trial(hearing, current_user)}
             party_actions = {"apply": lambda: svc.apply_async_trial(hearing, current_user, form.text.data),
                              "consent": lambda: svc.consent_async_trial(hearing, current_user),
