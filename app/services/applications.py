@@ -15,6 +15,9 @@ from app.services import lifecycle
 from app.services.errors import DomainError, InvalidState, N_, NotAllowed
 from app.services.events import record_event
 
+DETAIL_CN = {"until": "申请延长至", "evidence": "涉及证据", "hearing": "涉及庭审", "proposed": "建议日期",
+             "property": "保全财产", "amount": "保全金额（元）", "security_kind": "担保方式",
+             "security_amount": "担保金额（元）", "fee": "申请保全费（元）", "subject": "鉴定事项", "field": "鉴定类别"}
 SECURITY_KINDS = ("cash", "guarantee", "insurance", "property")  # 现金, 保证, 保全保险, 财产
 TITLES = {"extend_evidence": "延长举证期限申请", "postpone_hearing": "延期开庭申请", "preservation": "财产保全申请",
           "appraisal": "鉴定申请", "withdraw": "撤诉申请"}
@@ -163,7 +166,7 @@ def _render_decision(application):
     verdict = "准许" if application.state == "granted" else "不予准许"
     body = [f"{application.party.name}于{application.created_at.date().isoformat()}提出{TITLES[application.kind]}。",
             f"申请理由：{application.reason}"]
-    body += [f"{k}：{v}" for k, v in application.details.items()]
+    body += [f"{DETAIL_CN.get(k, k)}：{v}" for k, v in application.details.items() if v]
     body += [f"本院认为：{application.decision_reasons}", f"本院决定：对该申请{verdict}。"]
     data = dict(court_name=case.court.name, case_number=case.number, title="申请处理决定书",
                 parties=[], paragraphs=body, judge_name=application.decided_by.name if application.decided_by else "",
