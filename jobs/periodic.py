@@ -17,6 +17,7 @@ PERIODIC = [
     Periodic("jobs.hearings.send_due_reminders", 60, "notifications"),
     Periodic("jobs.identity.purge_expired_reference_images", 3600, "default"),
     Periodic("jobs.documents.sync_service_receipts", 60, "documents"),  # gateway receipts -> service log
+    Periodic("jobs.court_documents.sweep_effects", 3600, "documents"),  # judgments/rulings/调解书 take effect
 ]
 
 

@@ -6,7 +6,8 @@ from sqlalchemy import select
 
 PUBLIC = {"auth.signin", "auth.staff", "auth.phone", "auth.code", "auth.link", "auth.link_use", "main.language",
           "main.healthz", "notifications.outbox", "notifications.receipt", "static"}
-CSRF_EXEMPT = {"notifications.receipt"}  # machine callback with its own bearer token
+CSRF_EXEMPT = {"notifications.receipt",  # machine callback with its own bearer token
+               "fees.callback"}  # the payment gateway's callback, signed with HMAC instead
 
 
 def _fill(rule, ids):

@@ -15,7 +15,7 @@ from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import Case, utcnow
+from app.models import Case, CaseEvent, utcnow
 from app.models.hearing import (PURPOSES, TRIAL_STAGES, AsyncTrialConditions, DeadlineChange, Evidence,
                                 ExtensionRequest, Hearing, HearingItem, HearingParticipant, ItemAddressee, Message,
                                 ReminderSent)
@@ -65,6 +65,10 @@ class NoAddressees(DomainError):
 
 class ConsentMissing(NotAllowed):
     message = N_("The party has not consented to this stage online.")
+
+
+class WithdrawalPending(InvalidState):
+    message = N_("Your request to withdraw consent is waiting for the judge's decision.")
 
 
 class NoEvidenceExchangeYet(InvalidState):
@@ -188,14 +192,68 @@ def give_consent(hearing, actor, given):
     return p.party
 
 
-def withdraw_consent(hearing, actor):
-    """Before the activity a party may withdraw; the judge then moves the stage offline or live."""
+def withdraw_consent(hearing, actor, reason="", scope=None):
+    """Art. 5: a party who agreed and changes their mind asks the court before the activity; the judge
+    reviews the request (decide_consent_withdrawal) and, if granted, the stage goes offline or live for
+    them. Consent to an asynchronous trial (scope async_trial) is withdrawn the same way."""
     p = hearing.participant_for(actor)
     if p is None or p.party is None:
         raise NotAllowed()
-    if consent_service.withdraw_consent(hearing.case, p.party, hearing.purpose, actor) is not None:
-        _system(hearing, actor, "consent_withdrawn", party=p.party.name)
+    scope = scope or hearing.purpose
+    if scope not in (hearing.purpose, "async_trial") or (scope == "async_trial" and hearing.purpose != "trial"):
+        raise NotAllowed()
+    if not consent_service.has_consent(hearing.case, p.party, scope):
+        return p.party
+    if pending_withdrawal(hearing, p.party, scope) is not None:
+        raise WithdrawalPending()
+    record_event(hearing.case, actor, "consent_withdrawal_requested", hearing_id=hearing.id, party_id=p.party.id,
+                 party_name=p.party.name, scope=scope, reason=(reason or "").strip()[:2000])
+    _system(hearing, actor, "consent_withdrawal_requested", party=p.party.name)
     return p.party
+
+
+def pending_withdrawal(hearing, party, scope):
+    """The party's request to withdraw consent to `scope` in this hearing, while the court has not decided."""
+    events = db.session.scalars(select(CaseEvent).where(
+        CaseEvent.case_id == hearing.case_id,
+        CaseEvent.kind.in_(("consent_withdrawal_requested", "consent_withdrawal_decided")))
+        .order_by(CaseEvent.seq.desc())).all()
+    for e in events:
+        d = e.data or {}
+        if d.get("hearing_id") == hearing.id and d.get("party_id") == party.id and d.get("scope") == scope:
+            return e if e.kind == "consent_withdrawal_requested" else None
+    return None
+
+
+def pending_withdrawals(case):
+    """[(hearing, party, request event)] waiting for the court, across the case's hearings."""
+    out = []
+    for hearing in hearings_of(case):
+        for party in case.parties:
+            for scope in {hearing.purpose, "async_trial"}:
+                event = pending_withdrawal(hearing, party, scope)
+                if event is not None:
+                    out.append((hearing, party, event))
+    return out
+
+
+def decide_consent_withdrawal(hearing, actor, party, scope, grant, reasons):
+    """The judge decides a withdrawal of consent with reasons. Granted: consent ends and the stage is held
+    offline or live for that party (an asynchronous trial goes back to a live one). Refused: consent stands."""
+    _require_run(hearing, actor)
+    reasons = _check_text(reasons, required=True)
+    if party.case_id != hearing.case_id or pending_withdrawal(hearing, party, scope) is None:
+        raise InvalidState()
+    if grant:
+        consent_service.withdraw_consent(hearing.case, party, scope, actor)
+        if scope == "async_trial" and hearing.mode == "async":
+            hearing.mode = "sync"
+        _system(hearing, actor, "consent_withdrawn", party=party.name)
+    else:
+        _system(hearing, actor, "consent_withdrawal_refused", party=party.name)
+    record_event(hearing.case, actor, "consent_withdrawal_decided", hearing_id=hearing.id, party_id=party.id,
+                 scope=scope, granted=bool(grant), reasons=reasons)
+    return grant
 
 
 def needs_admission(hearing, user):

@@ -55,3 +55,26 @@ def test_an_application_with_a_missing_field_keeps_what_was_typed_and_the_judge_
                              data={"decision": "grant", "reasons": "申请符合法律规定，且已提供担保。"})
     assert resp.status_code == 302 and "/court-documents/" in resp.location
     assert db.session.get(CaseApplication, row.id).state == "granted"
+
+
+def test_a_withdrawal_of_consent_is_asked_then_decided_by_the_judge(client, db, auth, make_client, make_user,
+                                                                    make_case, make_court):
+    """#18 / art. 5: not at once; the judge reviews it with reasons."""
+    from app.services import consent as consent_service
+    from tests.services.test_hearings import build_room
+    r = build_room(db, make_user, make_case, make_court)
+    auth.login(r.defendant, face=True)
+    resp = client.post(f"/cases/{r.case.id}/hearings/{r.hearing.id}/consent/withdraw", data={"reason": "没有网络"})
+    assert resp.status_code == 302
+    assert consent_service.has_consent(r.case, r.d_party, "evidence_exchange")  # still online until decided
+    judge = make_client()
+    auth.login(r.judge, c=judge)
+    page = judge.get(f"/cases/{r.case.id}/applications").get_data(as_text=True)
+    assert "没有网络" in page
+    url = f"/cases/{r.case.id}/hearings/{r.hearing.id}/consent-withdrawals/{r.d_party.id}/evidence_exchange"
+    assert judge.post(url, data={"decision": "grant", "reasons": ""}).status_code == 400
+    assert judge.post(url, data={"decision": "grant", "reasons": "确无网络条件，转线下"}).status_code == 302
+    assert not consent_service.has_consent(r.case, r.d_party, "evidence_exchange")
+    outsider = make_client()
+    auth.login(make_user("litigant"), c=outsider)
+    assert outsider.post(url, data={"decision": "refuse", "reasons": "x"}).status_code == 404

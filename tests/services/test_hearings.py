@@ -142,12 +142,33 @@ def test_party_without_consent_cannot_post(db, make_user, make_case, make_court)
 
 
 def test_withdrawn_consent_blocks_posting_and_the_judge_moves_the_stage_live(db, room):
-    svc.withdraw_consent(room.hearing, room.defendant)
+    """#18 / art. 5: a withdrawal of consent is reviewed by the court before it takes effect."""
+    svc.withdraw_consent(room.hearing, room.defendant, "网络不稳定")
+    with pytest.raises(svc.WithdrawalPending):
+        svc.withdraw_consent(room.hearing, room.defendant, "再次申请")
+    svc.post_message(room.hearing, room.defendant, "still online until the judge decides")
+    with pytest.raises(NotAllowed):
+        svc.decide_consent_withdrawal(room.hearing, room.defendant, room.d_party, "evidence_exchange", True, "自己批准")
+    svc.decide_consent_withdrawal(room.hearing, room.judge, room.d_party, "evidence_exchange", True, "理由正当，转线下")
     with pytest.raises(svc.ConsentMissing):
         svc.post_message(room.hearing, room.defendant, "hello")
     svc.set_mode(room.hearing, room.judge, "sync")
     notes = [m.data["what"] for m in db.session.scalars(select(Message).where(Message.kind == "system"))]
-    assert notes == ["consent_withdrawn", "mode_sync"]
+    assert notes == ["consent_withdrawal_requested", "consent_withdrawn", "mode_sync"]
+
+
+def test_a_refused_withdrawal_keeps_consent_and_async_trial_consent_can_be_withdrawn(db, room, make_user, make_case,
+                                                                                    make_court):
+    svc.withdraw_consent(room.hearing, room.plaintiff, "想拖一拖")
+    svc.decide_consent_withdrawal(room.hearing, room.judge, room.p_party, "evidence_exchange", False, "临近开庭，拖延诉讼")
+    assert consent_service.has_consent(room.case, room.p_party, "evidence_exchange")
+    assert svc.pending_withdrawals(room.case) == []
+    r = build_room(db, make_user, make_case, make_court, purpose="trial", mode="sync")
+    svc.consent_async_trial(r.hearing, r.defendant)
+    svc.withdraw_consent(r.hearing, r.defendant, "希望当庭审理", scope="async_trial")
+    assert [(h.id, p.id) for h, p, _e in svc.pending_withdrawals(r.case)] == [(r.hearing.id, r.d_party.id)]
+    svc.decide_consent_withdrawal(r.hearing, r.judge, r.d_party, "async_trial", True, "准许")
+    assert not consent_service.has_consent(r.case, r.d_party, "async_trial")
 
 
 def test_reply_must_point_into_the_same_hearing(db, make_user, make_case, make_court, room):

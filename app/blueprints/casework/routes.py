@@ -7,8 +7,9 @@ from app.blueprints import case_or_404, load_or_404, refusals
 from app.blueprints.casework.forms import ActionForm, ApplicationForm, DecisionForm, MessageForm
 from app.extensions import db
 from app.htmx import render
+from app.models import CaseParty, Hearing
 from app.models.case_extras import CaseApplication, CaseMessage
-from app.services import applications, case_channel, court_documents
+from app.services import applications, case_channel, court_documents, hearings
 
 bp = Blueprint("casework", __name__)
 
@@ -70,9 +71,11 @@ def court_answer(case_id, message_id):
 
 def _applications_page(case, form=None, status=200):
     party = None if current_user.is_staff else case.party_for(current_user)
+    judge = court_documents.can_draft(case, current_user)
     return render("casework/applications.html", case=case, rows=applications.of_case(case), party=party,
                   form=form or ApplicationForm(formdata=None), decision_form=DecisionForm(formdata=None),
-                  judge=court_documents.can_draft(case, current_user), status=status)
+                  judge=judge, withdrawals=hearings.pending_withdrawals(case) if current_user.is_staff else [],
+                  status=status)
 
 
 @bp.route("/cases/<int:case_id>/applications")
@@ -116,4 +119,24 @@ def decide(case_id, application_id):
     flash(_("Decision recorded and served."), "success")
     if ruling is not None:
         return redirect(url_for("court_documents.show", doc_id=ruling.id))
+    return redirect(_applications_url(case_id))
+
+
+@bp.route("/cases/<int:case_id>/hearings/<int:hid>/consent-withdrawals/<int:party_id>/<scope>", methods=["POST"])
+@login_required
+@refusals(_applications_url)
+def decide_withdrawal(case_id, hid, party_id, scope):
+    """The judge reviews a party's withdrawal of consent (Online Litigation Rules art. 5)."""
+    case = case_or_404(case_id)
+    hearing = load_or_404(Hearing, hid, can=None)
+    party = load_or_404(CaseParty, party_id, can=None)
+    if hearing.case_id != case.id or party.case_id != case.id:
+        abort(404)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        return _applications_page(case, status=400)
+    hearings.decide_consent_withdrawal(hearing, current_user, party, scope, form.decision.data == "grant",
+                                       form.reasons.data)
+    db.session.commit()
+    flash(_("Decision recorded."), "success")
     return redirect(_applications_url(case_id))

@@ -56,6 +56,10 @@ def system_text(msg):
         "consent_withdrawn": lambda: _("%(party)s withdrew consent to this stage online; the judge will move it "
                                        "offline or to a live session.", party=d.get("party")),
         "consent_refused": lambda: _("%(party)s did not consent to this stage online.", party=d.get("party")),
+        "consent_withdrawal_requested": lambda: _("%(party)s asks to withdraw consent to this stage online; the "
+                                                  "judge will decide.", party=d.get("party")),
+        "consent_withdrawal_refused": lambda: _("The judge refused %(party)s's request to withdraw consent; this "
+                                                "stage stays online.", party=d.get("party")),
         "mode_sync": lambda: _("The hearing is now live: everyone online at once."),
         "mode_async": lambda: _("The hearing is now asynchronous: answer by each deadline."),
         "async_trial_enabled": lambda: _("Asynchronous trial enabled: its conditions (Art. 20 ¶2) are recorded."),
@@ -506,13 +510,15 @@ def withdraw(case_id, hid):
     case, hearing = _load(case_id, hid)
     if CsrfForm().validate_on_submit():
         try:
-            svc.withdraw_consent(hearing, current_user)
+            svc.withdraw_consent(hearing, current_user, request.form.get("reason", ""),
+                                 scope=request.form.get("scope") or None)
         except DomainError as exc:
             db.session.rollback()
             flash(_error_text(exc), "error")
             return redirect(url_for("hearings.index", case_id=case.id))
         db.session.commit()
-        flash(_("Your consent is withdrawn. The judge will arrange this stage offline or live."), "info")
+        flash(_("Your request to withdraw consent was sent to the judge, who will decide and tell you. "
+                "Until then this stage stays online."), "info")
     return redirect(url_for("hearings.index", case_id=case.id))
 
 
