@@ -536,7 +536,7 @@ def _signature_table(signatures, S) -> Table:
              Paragraph("签署时间", S["cell"])]]
     for sig in signatures or []:
         who = f"{sig.get('name', '')}（{sig.get('role_label', '')}）"
-        cell = Paragraph("（未签名）", S["cell"])
+        cell = Paragraph(_esc(sig.get("signed_text") or "（未签名）"), S["cell"])
         png = sig.get("image_png")
         if png:
             try:

@@ -78,3 +78,25 @@ def test_a_withdrawal_of_consent_is_asked_then_decided_by_the_judge(client, db, 
     outsider = make_client()
     auth.login(make_user("litigant"), c=outsider)
     assert outsider.post(url, data={"decision": "refuse", "reasons": "x"}).status_code == 404
+
+
+
+def test_the_transcript_page_lets_the_judge_countersign(client, db, auth, make_user, make_case):
+    from app.models import Transcript
+    from app.services import transcripts
+    from tests.services.test_transcripts import MESSAGES, _draft, _sign
+    from tests.services.documents_helpers import record_hearing
+    judge = make_user("judge", name="张俊")
+    plaintiff, defendant = make_user(name="王芳"), make_user(name="陈强")
+    case = make_case(court=judge.court, filer=plaintiff, defendant=defendant)
+    record_hearing(case, judge, [(plaintiff, "plaintiff"), (defendant, "defendant")],
+                   messages=[(plaintiff, "plaintiff", MESSAGES[0])])
+    db.session.commit()
+    t, draft = _draft(db, dict(hearing_id=7))
+    _sign(db, plaintiff, t)
+    _sign(db, defendant, t)
+    auth.login(judge)
+    page = client.get(f"/transcripts/{t.id}").get_data(as_text=True)
+    assert "/countersign" in page
+    assert client.post(f"/transcripts/{t.id}/countersign", data={"doc_hash": draft.content_hash}).status_code == 302
+    assert [s["role"] for s in transcripts.countersignatures(db.session.get(Transcript, t.id))] == ["judge"]

@@ -1,5 +1,5 @@
 """Around a case, outside hearings: the case channel (联系法官) and applications to the court (申请)."""
-from flask import Blueprint, abort, flash, redirect, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -140,3 +140,31 @@ def decide_withdrawal(case_id, hid, party_id, scope):
     db.session.commit()
     flash(_("Decision recorded."), "success")
     return redirect(_applications_url(case_id))
+
+
+@bp.app_template_filter("transcript_countersignatures")
+def _transcript_countersignatures(transcript):
+    from app.services import transcripts
+    return transcripts.countersignatures(transcript)
+
+
+@bp.app_template_filter("can_countersign")
+def _can_countersign(transcript):
+    from app.services import transcripts
+    return transcripts.can_countersign(transcript, current_user)
+
+
+@bp.route("/transcripts/<int:transcript_id>/countersign", methods=["POST"])
+@login_required
+@refusals(lambda transcript_id, **_: url_for("transcripts.show", transcript_id=transcript_id))
+def countersign_transcript(transcript_id):
+    """The judge and the clerk sign the transcript after the parties (Online Litigation Rules art. 33/34)."""
+    from app.models import Transcript
+    from app.services import transcripts
+    t = load_or_404(Transcript, transcript_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    transcripts.countersign(t, current_user, request.form.get("doc_hash", ""))
+    db.session.commit()
+    flash(_("Countersigned."), "success")
+    return redirect(url_for("transcripts.show", transcript_id=t.id))
