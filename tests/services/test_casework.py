@@ -5,8 +5,8 @@ import pytest
 from sqlalchemy import func, select
 
 from app.models import Case, CourtDocument, SmsMessage
-from app.models.case_extras import CaseApplication, CaseMessage
-from app.services import applications, case_channel, consent as consent_service, court_documents, lifecycle, mediation
+from app.models.case_extras import CaseApplication
+from app.services import applications, case_channel, court_documents, lifecycle, mediation
 from app.services.errors import InvalidState, NotAllowed
 from app.services.filing import local_today
 from app.services.transcripts import hearing_events
