@@ -252,6 +252,28 @@ def assess_on_acceptance(case, actor=None):
     return fee
 
 
+def reassess(case, actor=None):
+    """After the procedure changes (simplified or small claims halve the fee): the fee follows while nothing
+    is paid and no relief was granted; otherwise the difference is left to the finance office (an event)."""
+    fee = fee_for(case)
+    if fee is None or fee.state != "due":
+        return None
+    assessment = acceptance_fee(claim_type_of(case), case.amount, case.procedure)
+    if assessment.amount == fee.assessed:
+        return fee
+    touched = fee.paid > 0 or fee.amount_due != fee.assessed or any(r.state == "granted" for r in fee.reliefs)
+    if touched:
+        record_event(case, actor, "fee_reassessment_needed", fee_id=fee.id, assessed=str(fee.assessed),
+                     new_assessment=str(assessment.amount), procedure=case.procedure)
+        return fee
+    fee.assessed = fee.amount_due = assessment.amount
+    fee.basis = assessment.lines
+    db.session.flush()
+    record_event(case, actor, "fee_reassessed", fee_id=fee.id, amount=str(fee.amount_due), procedure=case.procedure,
+                 basis=assessment.lines)
+    return fee
+
+
 def notice_data(fee):
     case = fee.case
     return dict(court_name=case.court.name, case_number=case.number, case_title=case.title, payer_name=fee.party.name,

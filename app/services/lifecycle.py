@@ -168,4 +168,6 @@ def set_procedure(case, actor, procedure):
         case.revision = (case.revision or 0) + 1
         db.session.flush()
         record_event(case, actor, "procedure_set", procedure=procedure, previous=previous)
+        from app.services.fees import reassess
+        reassess(case, actor)  # 简易程序 and small claims halve the acceptance fee
     return case

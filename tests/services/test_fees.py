@@ -202,3 +202,17 @@ def test_not_paying_allows_a_deemed_withdrawal_only_when_overdue_and_no_relief_p
     lifecycle.transition(case, "deem_withdrawn", judge, reason="fee_not_paid")
     db.session.commit()
     assert db.session.get(Case, case.id).state == "deemed_withdrawn"
+
+
+def test_the_fee_follows_the_procedure_while_nothing_is_paid(db, fee_case):
+    case, fee, judge, clerk = fee_case
+    lifecycle.set_procedure(case, judge, "simplified")
+    db.session.commit()
+    assert fee.amount_due == D("1650.00") and any("减半" in line for line in fee.basis)
+    fees.record_clerk_payment(fee, clerk, "100", "R-9")
+    lifecycle.set_procedure(case, judge, "ordinary")
+    db.session.commit()
+    assert fee.amount_due == D("1650.00")  # something was paid: the finance office settles the difference
+    from app.models import CaseEvent
+    assert db.session.scalar(select(CaseEvent.kind).where(CaseEvent.case_id == case.id)
+                             .order_by(CaseEvent.seq.desc()).limit(1)) == "fee_reassessment_needed"
