@@ -68,6 +68,12 @@ def create_app(config_class=None):
 
     from app.blueprints.dossier.routes import bp as dossier_bp
     app.register_blueprint(dossier_bp)
+    from app.blueprints.fees.routes import bp as fees_bp
+    app.register_blueprint(fees_bp)
+    from app.blueprints.court_documents.routes import bp as court_documents_bp
+    app.register_blueprint(court_documents_bp)
+    from app.blueprints.casework.routes import bp as casework_bp
+    app.register_blueprint(casework_bp)
 
     from app.commands import register_commands
     register_commands(app)

@@ -86,6 +86,17 @@ class Config:
     SMS_SWEEP_AFTER_SECONDS = int(os.environ.get("SMS_SWEEP_AFTER_SECONDS", "60"))
     BASE_URL = os.environ.get("MICROCOURT_BASE_URL", "http://127.0.0.1:5000")
 
+    # Court fees (app/services/fees.py): the province's figures within the bands of the fee rules,
+    # days to pay after the notice, and the online payment gateway ("http", or unset: the finance
+    # office records payments).
+    COURT_FEES = {"divorce": 50, "personality": 100, "non_property": 50, "ip_no_amount": 500,
+                  "enforcement_no_amount": 50, "jurisdiction_objection": 50}
+    FEE_PAYMENT_DAYS = int(os.environ.get("FEE_PAYMENT_DAYS", "7"))
+    PAYMENT_GATEWAY = os.environ.get("PAYMENT_GATEWAY") or None
+    PAYMENT_GATEWAY_URL = os.environ.get("PAYMENT_GATEWAY_URL")
+    PAYMENT_GATEWAY_SECRET = os.environ.get("PAYMENT_GATEWAY_SECRET")
+    PAYMENT_MERCHANT_ID = os.environ.get("PAYMENT_MERCHANT_ID", "microcourt")
+
     # Face check (see app/services/faces.py for the measured distances behind the defaults).
     FACE_THRESHOLD = float(os.environ.get("FACE_THRESHOLD", "0.5"))
     FACE_BORDERLINE_BAND = float(os.environ.get("FACE_BORDERLINE_BAND", "0.04"))

@@ -6,7 +6,8 @@ KIND_LABELS = {"civil": _l("Civil"), "commercial": _l("Commercial"), "enforcemen
 STATE_LABELS = {"draft": _l("Draft"), "submitted": _l("Submitted"), "needs_correction": _l("Needs correction"),
                 "resubmitted": _l("Resubmitted"), "accepted": _l("Accepted"), "rejected": _l("Rejected"),
                 "withdrawn": _l("Withdrawn"), "hearing": _l("In hearing"), "mediated": _l("Mediated"),
-                "closed": _l("Closed")}
+                "decided": _l("Decided, not yet in effect"), "suit_withdrawn": _l("Suit withdrawn (撤诉)"),
+                "deemed_withdrawn": _l("Treated as withdrawn (按撤诉处理)"), "closed": _l("Closed")}
 ROLE_LABELS = {"judge": _l("Judge"), "clerk": _l("Clerk"), "litigant": _l("Litigant"), "lawyer": _l("Lawyer"),
                "admin": _l("Administrator"), "plaintiff": _l("Plaintiff"), "defendant": _l("Defendant"),
                "third_party": _l("Third party"), "applicant": _l("Applicant"), "respondent": _l("Respondent")}

@@ -21,6 +21,7 @@ PERIODIC = [
     Periodic("jobs.identity.purge_expired_reference_images", 3600, "default"),
     Periodic("jobs.documents.sync_service_receipts", 60, "documents"),  # gateway receipts -> service log
     Periodic("jobs.dossier.sign_checkpoints", 60, "default"),  # signed tree heads of the dossier logs
+    Periodic("jobs.court_documents.sweep_effects", 3600, "documents"),  # judgments/rulings/调解书 take effect
 ]
 
 

@@ -8,7 +8,8 @@ PUBLIC = {"auth.signin", "auth.staff", "auth.phone", "auth.code", "auth.link", "
           "main.healthz", "notifications.outbox", "notifications.receipt", "static",
           "dossier.checkpoint", "dossier.key", "dossier.check",
           "dossier.consistency"}  # public by design: witnesses, anyone's check
-CSRF_EXEMPT = {"notifications.receipt"}  # machine callback with its own bearer token
+CSRF_EXEMPT = {"notifications.receipt",  # machine callback with its own bearer token
+               "fees.callback"}  # the payment gateway's callback, signed with HMAC instead
 
 
 def _fill(rule, ids):

@@ -17,3 +17,6 @@ from app.models.signature import Signature, SignatureApplication  # noqa: F401
 from app.models.transcript import Transcript, TranscriptConfirmation, TranscriptVersion  # noqa: F401
 from app.models.record import IdempotencyKey, JobOutbox, SecurityCounter  # noqa: F401
 from app.models.dossier import DossierCheckpoint, DossierLeaf  # noqa: F401
+from app.models.fees import CourtFee, FeeOrder, FeePayment, FeeRelief  # noqa: F401
+from app.models.case_extras import CaseApplication, CaseMessage  # noqa: F401
+from app.models.court_document import CourtDocument  # noqa: F401

@@ -5,9 +5,15 @@ from app.extensions import db
 from app.models.base import UTCDateTime, utcnow
 
 KINDS = ("civil", "commercial", "enforcement", "administrative")
+# The filing's states, then the case's (see app/services/lifecycle.py for the one transition table):
+# `withdrawn` is a filing withdrawn before acceptance; `suit_withdrawn` is 撤诉 after acceptance,
+# `deemed_withdrawn` is 按撤诉处理, `decided` a judgment served and not yet effective.
 STATES = ("draft", "submitted", "needs_correction", "resubmitted", "accepted", "rejected",
-          "withdrawn", "hearing", "mediated", "closed")
+          "withdrawn", "hearing", "mediated", "decided", "suit_withdrawn", "deemed_withdrawn", "closed")
+PROCEDURES = ("ordinary", "simplified", "small_claims")  # 普通程序, 简易程序, 小额诉讼程序
 PARTY_ROLES = ("plaintiff", "defendant", "third_party", "applicant", "respondent")
+PARTY_TYPES = ("person", "legal_person", "organisation")  # 自然人, 法人, 非法人组织 (app/services/parties.py)
+ID_TYPES = ("resident_id", "passport", "hk_macao_permit", "taiwan_permit", "uscc")
 
 
 class Case(db.Model):
@@ -23,6 +29,9 @@ class Case(db.Model):
     claims = db.Column(db.Text, nullable=False, default="")
     facts = db.Column(db.Text, nullable=False, default="")
     amount = db.Column(db.Numeric(14, 2))
+    # The procedure is the case's own (not a hearing's): fees halve under the simplified one, and small
+    # claims exist for civil cases only.
+    procedure = db.Column(db.String(16), nullable=False, default="ordinary", server_default="ordinary")
     filed_by_id = db.Column(db.ForeignKey("users.id"), nullable=False)
     judge_id = db.Column(db.ForeignKey("users.id"))
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
@@ -35,6 +44,10 @@ class Case(db.Model):
     rejected_reason = db.Column(db.Text)
     withdrawn_reason = db.Column(db.String(40))
     copied_from_id = db.Column(db.ForeignKey("cases.id"))
+    # How and when the case ended (结案): set by lifecycle.transition() only.
+    close_reason = db.Column(db.String(40))
+    closed_on = db.Column(db.Date)
+    closed_at = db.Column(UTCDateTime)
     revision = db.Column(db.Integer, nullable=False, default=1)  # bumped on each change: stale forms are refused
     updated_at = db.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
@@ -48,6 +61,7 @@ class Case(db.Model):
     __table_args__ = (
         sa.CheckConstraint(sa.column("kind").in_(KINDS), name="kind"),
         sa.CheckConstraint(sa.column("state").in_(STATES), name="state"),
+        sa.CheckConstraint(sa.column("procedure").in_(PROCEDURES), name="procedure"),
     )
 
     @property
@@ -97,9 +111,20 @@ class CaseParty(db.Model):
     id = db.Column(db.Integer, primary_key=True)
     case_id = db.Column(db.ForeignKey("cases.id"), nullable=False, index=True)
     role = db.Column(db.String(20), nullable=False)
+    party_type = db.Column(db.String(20), nullable=False, default="person", server_default="person")
     name = db.Column(db.String(100), nullable=False)
+    id_type = db.Column(db.String(20))  # None with a number: a resident ID (older rows)
     id_number = db.Column(db.String(18))
-    phone = db.Column(db.String(20))
+    phone = db.Column(db.String(20))  # a mainland mobile (11 digits) or E.164 (+852…) outside the mainland
+    # An organisation's legal representative or principal (法定代表人/主要负责人), and the member of staff
+    # who acts for it under a letter of authorisation (授权委托书), if any.
+    representative_name = db.Column(db.String(100))
+    representative_title = db.Column(db.String(40))
+    agent_name = db.Column(db.String(100))
+    agent_title = db.Column(db.String(40))
+    # The lawyer's special authority (特别授权, Civil Procedure Law art. 62) as checked by the court on the
+    # power of attorney: needed to admit, waive or change claims, settle (sign a mediation agreement) or withdraw.
+    lawyer_special_authority = db.Column(db.Boolean, nullable=False, default=False, server_default=sa.false())
     user_id = db.Column(db.ForeignKey("users.id"), index=True)
     lawyer_id = db.Column(db.ForeignKey("users.id"), index=True)
 
@@ -107,7 +132,14 @@ class CaseParty(db.Model):
     user = db.relationship("User", foreign_keys=[user_id])
     lawyer = db.relationship("User", foreign_keys=[lawyer_id])
 
-    __table_args__ = (sa.CheckConstraint(sa.column("role").in_(PARTY_ROLES), name="role"),)
+    __table_args__ = (sa.CheckConstraint(sa.column("role").in_(PARTY_ROLES), name="role"),
+                      sa.CheckConstraint(sa.column("party_type").in_(PARTY_TYPES), name="party_type"),
+                      sa.CheckConstraint(sa.or_(sa.column("id_type").is_(None), sa.column("id_type").in_(ID_TYPES)),
+                                         name="id_type"))
+
+    @property
+    def is_organisation(self):
+        return self.party_type in ("legal_person", "organisation")
 
 
 class CaseEvent(db.Model):

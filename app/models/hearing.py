@@ -266,6 +266,7 @@ class AsyncTrialConditions(db.Model):
     applicant_party_id = db.Column(db.ForeignKey("case_parties.id"))
     application_text = db.Column(db.Text)
     applied_at = db.Column(UTCDateTime)
+    condition_one_reason = db.Column(db.Text)  # (一) why being online at the same time is truly difficult
     facts_confirmed_by_id = db.Column(db.ForeignKey("users.id"))
     facts_confirmed_at = db.Column(UTCDateTime)
     enabled_at = db.Column(UTCDateTime)

@@ -483,9 +483,9 @@ def find_by_code(code):
                     sha256=found.file.sha256, issued=True)
     found = db.session.scalar(select(ServiceOfDocument).where(ServiceOfDocument.certificate_code.in_(forms)))
     if found and found.certificate:
-        return dict(title="送达凭证", case_number=found.case.case_number, issued_at=found.effective_at,
+        return dict(title="送达回证", case_number=found.case.case_number, issued_at=found.effective_at,
                     sha256=found.certificate.sha256, issued=True)
-    return None
+    return _find_case_document(forms)
 
 
 def verify_files(case_id):
@@ -500,3 +500,18 @@ def verify_files(case_id):
         if actual != f.sha256:
             problems.append(f"file {f.id} ({f.original_name}) was changed after receipt")
     return problems
+
+
+def _find_case_document(forms):
+    """Court documents (判决书, 裁定书, 调解书) and payment notices (交费通知书) by their printed codes."""
+    from app.models.court_document import CourtDocument
+    from app.models.fees import CourtFee
+    found = db.session.scalar(select(CourtDocument).where(CourtDocument.verification_code.in_(forms)))
+    if found and found.file:
+        return dict(title=found.title, case_number=found.case.case_number, issued_at=found.issued_at,
+                    sha256=found.file.sha256, issued=True)
+    found = db.session.scalar(select(CourtFee).where(CourtFee.notice_code.in_(forms)))
+    if found and found.notice_file:
+        return dict(title="交费通知书", case_number=found.case.case_number, issued_at=found.created_at,
+                    sha256=found.notice_file.sha256, issued=True)
+    return None

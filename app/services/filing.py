@@ -19,7 +19,7 @@ from app.extensions import db
 from app.models import Case, CaseParty, Court, User, utcnow
 from app.models.filing import (AcceptanceNotice, CorrectionItem, CorrectionRequest, DOC_ROLES, FilingAttachment,
                                FilingVersion, ITEM_KINDS)
-from app.services import court_time, events, storage, thumbnails
+from app.services import court_time, events, lifecycle, parties, storage, thumbnails
 from app.services.auth import create_action_link, normalise_phone
 from app.services.case_numbers import next_case_number
 from app.services.errors import DeadlinePassed, DomainError, InvalidState, N_, NotAllowed
@@ -30,25 +30,19 @@ from app.services.notifications import send_sms
 from app.services.queue import enqueue_after_commit
 
 EDITABLE = ("draft", "needs_correction")
-PENDING_REVIEW = ("submitted", "resubmitted")
-OPEN_FILING = ("draft", "submitted", "needs_correction", "resubmitted")
-# action -> (states it may start from, state it leads to)
-TRANSITIONS = {
-    "submit": (("draft",), "submitted"),
-    "request_correction": (PENDING_REVIEW, "needs_correction"),
-    "resubmit": (("needs_correction",), "resubmitted"),
-    "accept": (PENDING_REVIEW, "accepted"),
-    "reject": (PENDING_REVIEW, "rejected"),
-    "withdraw": (OPEN_FILING, "withdrawn"),
-    "expire": (("needs_correction",), "withdrawn"),
-}
+PENDING_REVIEW = lifecycle.PENDING_REVIEW
+OPEN_FILING = lifecycle.OPEN_FILING
+# The filing's part of the one case lifecycle table (app/services/lifecycle.py).
+TRANSITIONS = {a: (t.sources, t.target) for a, t in lifecycle.TRANSITIONS.items()
+               if a in ("submit", "request_correction", "resubmit", "accept", "reject", "withdraw", "expire")}
 FIELDS = ("kind", "title", "claims", "facts", "amount")
 OWN_SIDE = {"enforcement": "applicant"}
 OTHER_SIDE = {"enforcement": "respondent"}
 ROLE_SWAP = {"plaintiff": "applicant", "defendant": "respondent", "applicant": "plaintiff",
              "respondent": "defendant"}
 DECISION_EVENTS = ("filing_accepted", "filing_rejected", "correction_requested", "filing_withdrawn")
-DECIDED = ("accepted", "rejected", "withdrawn", "hearing", "mediated", "closed")
+DECIDED = ("accepted", "rejected", "withdrawn", "hearing", "mediated", "decided", "suit_withdrawn",
+           "deemed_withdrawn", "closed")
 
 
 # One title for the acceptance notice (受理案件通知书): its PDF heading, file name, event and dossier.
@@ -66,24 +60,24 @@ class FilingIncomplete(DomainError):
         self.problems = problems  # [(English msgid, params)]
 
 
-class InvalidIdNumber(DomainError):
-    message = N_("This ID number is not valid: check the 18 characters (the last one is a check digit or X).")
-
-
-class InvalidMobile(DomainError):
-    message = N_("This is not a mainland China mobile number (11 digits starting with 1).")
+InvalidIdNumber = parties.InvalidIdNumber
+InvalidMobile = parties.InvalidPhone  # a mainland mobile, or E.164 for a party outside the mainland
 
 
 class AlreadySubmitted(InvalidState):
     message = N_("This filing has already been submitted.")
 
 
-class StaleForm(InvalidState):
-    message = N_("This filing was changed in another window or device; reload and try again.")
+StaleForm = lifecycle.StaleForm
 
 
 class NotEditable(InvalidState):
     message = N_("This filing can no longer be changed.")
+
+
+class OneCompleteNotice(InvalidState):
+    message = N_("The court asks for corrections once, listing everything (Online Litigation Rules art. 9): "
+                 "after the corrections arrive, accept or reject the filing.")
 
 
 class NoCorrectionItems(DomainError):
@@ -117,21 +111,16 @@ def _lock(case):
     return lock(case)
 
 
-def _transition(case, action, expect_revision=None):
-    allowed, target = TRANSITIONS[action]
-    _lock(case)
-    if case.state not in allowed:
+def _transition(case, action, actor, expect_revision=None):
+    """The filing's steps go through the one lifecycle; its refusals keep the filing's own words."""
+    try:
+        return lifecycle.transition(case, action, actor, expect_revision=expect_revision)
+    except lifecycle.WrongState:
         if action in ("accept", "reject", "request_correction"):
             raise decided_by(case.id, DECISION_EVENTS)
         if action == "submit" and case.state in ("submitted", "resubmitted"):
-            raise AlreadySubmitted()
-        raise InvalidState()
-    if expect_revision is not None and int(expect_revision) != case.revision:
-        raise StaleForm()
-    previous = case.state
-    case.state = target
-    case.revision += 1
-    return previous
+            raise AlreadySubmitted() from None
+        raise InvalidState() from None
 
 
 def _touch(case, expect_revision=None):
@@ -267,44 +256,63 @@ def update_filing(case, actor, *, title, claims, facts, amount, kind=None, expec
     return changed
 
 
-def check_party(name, id_number, phone):
-    """Normalised (name, id_number, phone); raises on a bad ID checksum or a non-mobile phone."""
+PARTY_DETAILS = ("party_type", "id_type", "representative_name", "representative_title", "agent_name",
+                 "agent_title")
+
+
+def check_party(name, id_number, phone, party_type="person", id_type=None):
+    """Normalised (name, id_number, phone); raises on a bad ID or credit code, or a phone that is neither
+    a mainland mobile nor an E.164 number (see app/services/parties.py)."""
     name = (name or "").strip()
     if not name:
         raise FilingIncomplete([(N_("Enter the party's name."), {})])
-    id_number = normalise_id_number(id_number) or None
-    if id_number and not id_number_valid(id_number):
-        raise InvalidIdNumber()
-    mobile = None
-    if (phone or "").strip():
-        mobile = normalise_phone(phone)
-        if mobile is None:
-            raise InvalidMobile()
-    return name, id_number, mobile
+    _, id_number = parties.check_identity(party_type, id_type, id_number)
+    return name, id_number, parties.check_phone(phone)
 
 
-def add_party(case, actor, *, role, name, id_number=None, phone=None, expect_revision=None):
+def party_details(party_type="person", id_type=None, id_number=None, representative_name=None,
+                  representative_title=None, agent_name=None, agent_title=None):
+    """Who the party is beyond a name: the kind of party, the kind of ID, who speaks for an organisation."""
+    party_type = party_type or "person"
+    if party_type not in parties.PARTY_TYPES:
+        raise InvalidState()
+    id_type, _ = parties.check_identity(party_type, id_type or None, id_number)
+    organisation = party_type != "person"
+    clean = lambda v, n: ((v or "").strip()[:n] or None) if organisation else None  # noqa: E731
+    return dict(party_type=party_type, id_type=id_type,
+                representative_name=parties.check_organisation(party_type, representative_name) if organisation
+                else None,
+                representative_title=clean(representative_title, 40), agent_name=clean(agent_name, 100),
+                agent_title=clean(agent_title, 40))
+
+
+def add_party(case, actor, *, role, name, id_number=None, phone=None, expect_revision=None, **details):
     _must_file(case, actor)
     if role not in (own_role(case.kind), other_role(case.kind), "third_party"):
         raise InvalidState()
-    name, id_number, phone = check_party(name, id_number, phone)
+    details = party_details(id_number=id_number, **details)
+    name, id_number, phone = check_party(name, id_number, phone, details["party_type"], details["id_type"])
     _touch(case, expect_revision)
-    party = CaseParty(role=role, name=name, id_number=id_number, phone=phone,
+    party = CaseParty(role=role, name=name, id_number=id_number, phone=phone, **details,
                       lawyer_id=actor.id if actor.role == "lawyer" and role == own_role(case.kind) else None)
     case.parties.append(party)
     db.session.flush()
-    record_event(case, actor, "party_added", party_id=party.id, party_role=role, name=name)
+    record_event(case, actor, "party_added", party_id=party.id, party_role=role, name=name,
+                 party_type=party.party_type)
     return party
 
 
-def update_party(case, actor, party, *, name, id_number=None, phone=None, expect_revision=None):
+def update_party(case, actor, party, *, name, id_number=None, phone=None, expect_revision=None, **details):
     _must_file(case, actor)
     if party.case_id != case.id:
         raise NotAllowed()
-    name, id_number, phone = check_party(name, id_number, phone)
+    details = party_details(id_number=id_number, **details)
+    name, id_number, phone = check_party(name, id_number, phone, details["party_type"], details["id_type"])
     _touch(case, expect_revision)
-    changed = [k for k, v in dict(name=name, id_number=id_number, phone=phone).items() if getattr(party, k) != v]
-    party.name, party.id_number, party.phone = name, id_number, phone
+    values = dict(name=name, id_number=id_number, phone=phone, **details)
+    changed = [k for k, v in values.items() if getattr(party, k) != v]
+    for k, v in values.items():
+        setattr(party, k, v)
     db.session.flush()
     if changed:
         record_event(case, actor, "party_edited", party_id=party.id, fields=changed)
@@ -388,7 +396,8 @@ def snapshot(case):
         "kind": case.kind, "court_id": case.court_id, "title": case.title or "", "claims": case.claims or "",
         "facts": case.facts or "", "amount": str(case.amount) if case.amount is not None else "",
         "parties": [{"id": p.id, "role": p.role, "name": p.name, "id_number": p.id_number or "",
-                     "phone": p.phone or ""} for p in case.parties],
+                     "phone": p.phone or "", **{k: getattr(p, k) or "" for k in PARTY_DETAILS}}
+                    for p in case.parties],
         "attachments": [{"id": a.id, "role": a.role, "pending_by_post": a.pending_by_post,
                          "replaces_id": a.replaces_id, "name": a.stored.original_name if a.stored else "",
                          "sha256": a.stored.sha256 if a.stored else ""} for a in current_attachments(case)],
@@ -407,7 +416,8 @@ def diff(old, new):
         if pid not in before:
             changes.append({"what": "party", "change": "added", "name": p["name"], "role": p["role"]})
         else:
-            fields = [k for k in ("role", "name", "id_number", "phone") if before[pid].get(k) != p.get(k)]
+            fields = [k for k in ("role", "name", "id_number", "phone", *PARTY_DETAILS)
+                      if before[pid].get(k, "") != p.get(k, "")]
             if fields:
                 changes.append({"what": "party", "change": "changed", "name": p["name"], "role": p["role"],
                                 "fields": fields, "old": before[pid], "new": p})
@@ -456,11 +466,16 @@ def problems(case):
     if other_role(case.kind) not in roles:
         out.append((N_("Add at least one opposing party."), {}))
     for p in case.parties:
-        if p.id_number and not id_number_valid(p.id_number):
+        if p.id_number and not parties.identity_valid(p.party_type or "person", p.id_type, p.id_number):
             out.append((N_("The ID number of %(name)s is not valid."), {"name": p.name}))
         if p.role == own_role(case.kind) and not p.id_number:
-            out.append((N_("Enter the ID number of %(name)s."), {"name": p.name}))
-        if p.phone and normalise_phone(p.phone) is None:
+            if p.is_organisation:
+                out.append((N_("Enter the unified social credit code of %(name)s."), {"name": p.name}))
+            else:
+                out.append((N_("Enter the ID number of %(name)s."), {"name": p.name}))
+        if p.is_organisation and not p.representative_name:
+            out.append((N_("Enter the legal representative or principal of %(name)s."), {"name": p.name}))
+        if p.phone and parties.normalise_phone(p.phone) is None:
             out.append((N_("The phone of %(name)s is not a mobile number."), {"name": p.name}))
     have = {a.role for a in current_attachments(case)}
     from app.labels import DOC_ROLE_LABELS
@@ -479,7 +494,7 @@ def submit(case, actor, expect_revision=None):
         found = problems(case)
         if found:
             raise FilingIncomplete(found)
-    _transition(case, "submit", expect_revision)
+    _transition(case, "submit", actor, expect_revision)
     now = utcnow()
     case.submitted_at = now
     case.registration_due_on = court_time.today(now) + timedelta(days=current_app.config["FILING_REGISTRATION_DAYS"])
@@ -511,7 +526,10 @@ def request_correction(case, actor, items, days, note="", expect_revision=None):
     days = int(days)
     if not 1 <= days <= 90:
         raise InvalidState()
-    _transition(case, "request_correction", expect_revision)
+    _lock(case)
+    if case.state == "resubmitted" or corrections(case):
+        raise OneCompleteNotice()
+    _transition(case, "request_correction", actor, expect_revision)
     version = versions(case)[-1]
     deadline = court_time.end_of_day(court_time.today() + timedelta(days=days))
     req = CorrectionRequest(case_id=case.id, version_id=version.id, note=(note or "").strip(), deadline=deadline,
@@ -564,7 +582,7 @@ def resubmit(case, actor, reply="", responses=None, expect_revision=None, now=No
             if not text and not item_addressed(item, old, new):
                 raise ItemNotAddressed(n=item.position)
             item.response = text or None
-    _transition(case, "resubmit", expect_revision)
+    _transition(case, "resubmit", actor, expect_revision)
     if req is None:
         raise InvalidState()
     req.state, req.answered_at = "answered", now
@@ -580,7 +598,7 @@ def resubmit(case, actor, reply="", responses=None, expect_revision=None, now=No
 def accept(case, actor, expect_revision=None, judge=None):
     """Register the case: a case number, the notice (made by a job), SMS to each defendant."""
     _must_review(case, actor)
-    _transition(case, "accept", expect_revision)
+    _transition(case, "accept", actor, expect_revision)
     now = utcnow()
     case.case_number = next_case_number(case.court, court_time.today(now).year, case.kind)
     case.accepted_at = case.decided_at = now
@@ -595,6 +613,8 @@ def accept(case, actor, expect_revision=None, judge=None):
     for party in case.parties:
         if party.role == other_role(case.kind):
             invite_to_join(case, party)
+    from app.services.fees import assess_on_acceptance
+    assess_on_acceptance(case, actor)  # 预交案件受理费: the fee and its payment notice
     return case.case_number
 
 
@@ -623,7 +643,7 @@ def reject(case, actor, reasons, expect_revision=None):
     reasons = (reasons or "").strip()
     if not reasons:
         raise ReasonRequired()
-    _transition(case, "reject", expect_revision)
+    _transition(case, "reject", actor, expect_revision)
     case.rejected_reason, case.decided_at, case.decided_by_id = reasons, utcnow(), actor.id
     case.registration_due_on = None
     db.session.flush()
@@ -634,7 +654,7 @@ def reject(case, actor, reasons, expect_revision=None):
 
 def withdraw(case, actor, expect_revision=None):
     _must_file(case, actor)
-    _transition(case, "withdraw", expect_revision)
+    _transition(case, "withdraw", actor, expect_revision)
     case.withdrawn_reason, case.registration_due_on = "by_filer", None
     req = open_correction(case)
     if req is not None:
@@ -655,7 +675,7 @@ def expire_overdue_corrections(now=None):
         req = open_correction(case)
         if case.state != "needs_correction" or req is None or req.deadline > now:
             continue  # answered in the meantime
-        _transition(case, "expire")
+        _transition(case, "expire", None)
         case.withdrawn_reason, req.state = "correction_deadline_missed", "expired"
         db.session.flush()
         record_event(case, None, "filing_withdrawn", reason="correction_deadline_missed", request_id=req.id,
@@ -676,6 +696,7 @@ def copy_filing(case, actor):
                claims=case.claims, facts=case.facts, amount=case.amount, filed_by_id=actor.id, copied_from_id=case.id,
                revision=1)
     new.parties = [CaseParty(role=p.role, name=p.name, id_number=p.id_number, phone=p.phone,
+                             **{k: getattr(p, k) for k in PARTY_DETAILS},
                              user_id=p.user_id if p.user_id == actor.id else None, lawyer_id=p.lawyer_id)
                    for p in case.parties]
     db.session.add(new)

@@ -14,7 +14,7 @@ from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import Case, utcnow
+from app.models import Case, CaseEvent, utcnow
 from app.models.hearing import (PURPOSES, TRIAL_STAGES, AsyncTrialConditions, DeadlineChange, Evidence,
                                 ExtensionRequest, Hearing, HearingItem, HearingParticipant, ItemAddressee, Message,
                                 ReminderSent)
@@ -65,6 +65,14 @@ class NoAddressees(DomainError):
 
 class ConsentMissing(NotAllowed):
     message = N_("The party has not consented to this stage online.")
+
+
+class WithdrawalPending(InvalidState):
+    message = N_("Your request to withdraw consent is waiting for the judge's decision.")
+
+
+class NoEvidenceExchangeYet(InvalidState):
+    message = N_("First hold an online evidence exchange or inquiry: only then can the main facts be found undisputed.")
 
 
 class AsyncTrialNotAllowed(InvalidState):
@@ -122,13 +130,25 @@ def open_hearing(case, actor, *, purpose, mode="async", title="", parties=None, 
     for party in chosen:
         if party.case_id != case.id:
             raise NotAllowed()
+        if refused_online(case, party):
+            # Art. 4: a party who refused online litigation takes part offline; no online items,
+            # deadlines or "overdue" records reach them (art. 6 binds only those who agreed).
+            record_event(case, actor, "party_offline", hearing_id=hearing.id, party_id=party.id, name=party.name)
+            continue
         if party.user is not None:
             _add_participant(hearing, actor, party.user, party.role, party)
         if party.lawyer is not None:
             _add_participant(hearing, actor, party.lawyer, "lawyer", party)
     if case.state == "accepted":
-        case.state = "hearing"
+        from app.services.lifecycle import transition
+        transition(case, "start_hearing", actor, hearing_id=hearing.id)
     return hearing
+
+
+def refused_online(case, party):
+    """Whether the party answered "no" to online litigation (at joining, or later)."""
+    row = consent_service.current(case, party, "online_litigation")
+    return row is not None and not row.given
 
 
 def needs_consent(hearing, user):
@@ -149,14 +169,68 @@ def give_consent(hearing, actor, given):
     return p.party
 
 
-def withdraw_consent(hearing, actor):
-    """Before the activity a party may withdraw; the judge then moves the stage offline or live."""
+def withdraw_consent(hearing, actor, reason="", scope=None):
+    """Art. 5: a party who agreed and changes their mind asks the court before the activity; the judge
+    reviews the request (decide_consent_withdrawal) and, if granted, the stage goes offline or live for
+    them. Consent to an asynchronous trial (scope async_trial) is withdrawn the same way."""
     p = hearing.participant_for(actor)
     if p is None or p.party is None:
         raise NotAllowed()
-    if consent_service.withdraw_consent(hearing.case, p.party, hearing.purpose, actor) is not None:
-        _system(hearing, actor, "consent_withdrawn", party=p.party.name)
+    scope = scope or hearing.purpose
+    if scope not in (hearing.purpose, "async_trial") or (scope == "async_trial" and hearing.purpose != "trial"):
+        raise NotAllowed()
+    if not consent_service.has_consent(hearing.case, p.party, scope):
+        return p.party
+    if pending_withdrawal(hearing, p.party, scope) is not None:
+        raise WithdrawalPending()
+    record_event(hearing.case, actor, "consent_withdrawal_requested", hearing_id=hearing.id, party_id=p.party.id,
+                 party_name=p.party.name, scope=scope, reason=(reason or "").strip()[:2000])
+    _system(hearing, actor, "consent_withdrawal_requested", party=p.party.name)
     return p.party
+
+
+def pending_withdrawal(hearing, party, scope):
+    """The party's request to withdraw consent to `scope` in this hearing, while the court has not decided."""
+    events = db.session.scalars(select(CaseEvent).where(
+        CaseEvent.case_id == hearing.case_id,
+        CaseEvent.kind.in_(("consent_withdrawal_requested", "consent_withdrawal_decided")))
+        .order_by(CaseEvent.seq.desc())).all()
+    for e in events:
+        d = e.data or {}
+        if d.get("hearing_id") == hearing.id and d.get("party_id") == party.id and d.get("scope") == scope:
+            return e if e.kind == "consent_withdrawal_requested" else None
+    return None
+
+
+def pending_withdrawals(case):
+    """[(hearing, party, request event)] waiting for the court, across the case's hearings."""
+    out = []
+    for hearing in hearings_of(case):
+        for party in case.parties:
+            for scope in {hearing.purpose, "async_trial"}:
+                event = pending_withdrawal(hearing, party, scope)
+                if event is not None:
+                    out.append((hearing, party, event))
+    return out
+
+
+def decide_consent_withdrawal(hearing, actor, party, scope, grant, reasons):
+    """The judge decides a withdrawal of consent with reasons. Granted: consent ends and the stage is held
+    offline or live for that party (an asynchronous trial goes back to a live one). Refused: consent stands."""
+    _require_run(hearing, actor)
+    reasons = _check_text(reasons, required=True)
+    if party.case_id != hearing.case_id or pending_withdrawal(hearing, party, scope) is None:
+        raise InvalidState()
+    if grant:
+        consent_service.withdraw_consent(hearing.case, party, scope, actor)
+        if scope == "async_trial" and hearing.mode == "async":
+            hearing.mode = "sync"
+        _system(hearing, actor, "consent_withdrawn", party=party.name)
+    else:
+        _system(hearing, actor, "consent_withdrawal_refused", party=party.name)
+    record_event(hearing.case, actor, "consent_withdrawal_decided", hearing_id=hearing.id, party_id=party.id,
+                 scope=scope, granted=bool(grant), reasons=reasons)
+    return grant
 
 
 def needs_admission(hearing, user, session_row):
@@ -550,12 +624,23 @@ def trial_conditions(hearing):
 
 
 def record_procedure(hearing, actor, procedure):
+    """The procedure is the case's own (lifecycle.set_procedure); the trial's record keeps a copy."""
+    from app.services.lifecycle import set_procedure
     _require_run(hearing, actor)
-    if procedure not in ("small_claims", "simplified", "ordinary"):
-        raise DomainError()
+    set_procedure(hearing.case, actor, procedure)
     row = _trial(hearing)
     row.procedure = procedure
     events.async_trial_procedure(hearing.case, actor, hearing.id, procedure)
+    return row
+
+
+def record_condition_one(hearing, actor, reason):
+    """Art. 20 ¶2 (一): why being online at the same time is truly difficult for the parties."""
+    _require_run(hearing, actor)
+    reason = _check_text(reason, required=True)
+    row = _trial(hearing)
+    row.condition_one_reason = reason
+    record_event(hearing.case, actor, "async_trial_condition_one", hearing_id=hearing.id, reason=reason)
     return row
 
 
@@ -580,8 +665,12 @@ def consent_async_trial(hearing, actor):
 
 
 def confirm_facts_undisputed(hearing, actor):
-    """The judge's finding that the main facts are not in dispute after the evidence exchange."""
+    """The judge's finding that the main facts are not in dispute after the evidence exchange: only once the
+    case has had an online evidence exchange or inquiry (证据交换或者询问)."""
     _require_run(hearing, actor)
+    if not db.session.scalar(select(Hearing.id).where(Hearing.case_id == hearing.case_id,
+                                                      Hearing.purpose.in_(("evidence_exchange", "talk"))).limit(1)):
+        raise NoEvidenceExchangeYet()
     row = _trial(hearing)
     row.facts_confirmed_by_id, row.facts_confirmed_at = actor.id, utcnow()
     events.async_trial_facts_confirmed(hearing.case, actor, hearing.id)
@@ -605,12 +694,18 @@ def _trial_parties(hearing):
 def async_trial_missing(hearing):
     """The conditions not met yet, as English msgids (empty when an asynchronous trial may start)."""
     row = trial_conditions(hearing)
+    case = hearing.case
     missing = []
-    if row.procedure not in ("small_claims", "simplified"):
+    if case.kind == "enforcement":
+        missing.append(N_("an enforcement case is never tried asynchronously"))
+    if case.procedure not in ("small_claims", "simplified"):
         missing.append(N_("the case must be in the small-claims or simplified procedure"))
+    if not row.condition_one_reason:
+        missing.append(N_("the finding that being online at the same time is truly difficult"))
     if not row.application_text:
         missing.append(N_("a party's written application"))
-    if not all(consent_service.has_consent(hearing.case, p, "async_trial") for p in _trial_parties(hearing)):
+    # Every party of the case, not only those in the room (nor only those with an account).
+    if not all(consent_service.has_consent(case, p, "async_trial") for p in case.parties):
         missing.append(N_("every party's consent"))
     if not row.facts_confirmed_at:
         missing.append(N_("the judge's finding that the main facts are not in dispute"))

@@ -1,5 +1,6 @@
 """Mediation (调解): the judge drafts terms, every party confirms and signs the exact terms, the signed
-agreement is filed and the case is closed as mediated. Payment confirmation and withdrawal (撤诉)
+agreement is filed and the case becomes `mediated`. It closes only when the mediation document (调解书,
+app/services/court_documents.py) is received by every party. Payment confirmation and withdrawal (撤诉)
 are recorded as events too."""
 from decimal import Decimal, InvalidOperation
 
@@ -9,7 +10,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import MediationAgreement, MediationConfirmation, MediationVersion, utcnow
-from app.services import pdf, signatures, storage
+from app.services import lifecycle, pdf, signatures, storage
 from app.services.auth import create_action_link
 from app.services.errors import DomainError, InvalidState, N_, NotAllowed
 from app.services.events import record_event
@@ -33,8 +34,11 @@ class BadTerms(DomainError):
     message = N_("Check the terms: an amount, who pays and who is paid are needed.")
 
 
-def _bump(case):
-    case.revision = (case.revision or 0) + 1  # stale filing forms are refused by this counter
+def _needs_special_authority(party, actor):
+    """A lawyer settles or withdraws for a client only with special authority (特别授权, CPL art. 62)."""
+    from app.services.applications import SpecialAuthorityRequired
+    if party.user_id != actor.id and party.lawyer_id == actor.id and not party.lawyer_special_authority:
+        raise SpecialAuthorityRequired()
 
 
 def terms_list(case, terms):
@@ -131,6 +135,7 @@ def confirm(agreement, actor, face_session, confirmed_hash):
     party = party_of(agreement, actor)
     if party is None:
         raise NotAllowed()
+    _needs_special_authority(party, actor)
     version = agreement.current
     if party.id in signed_parties(agreement, version):
         raise AlreadySigned()
@@ -147,8 +152,7 @@ def confirm(agreement, actor, face_session, confirmed_hash):
     done = signed_parties(agreement, version)
     if all(p.id in done for p in case.parties):
         agreement.state, agreement.signed_at = "signed", utcnow()
-        case.state = "mediated"
-        _bump(case)
+        lifecycle.transition(case, "mediate", actor, agreement_id=agreement.id)
         record_event(case, actor, "case_mediated", agreement_id=agreement.id, terms_hash=version.terms_hash)
         enqueue_after_commit("jobs.documents.render_mediation_agreement", agreement.id, queue="documents")
     return row
@@ -200,6 +204,7 @@ def request_withdrawal(case, actor, reason=""):
     party = case.party_for(actor)
     if party is None or party.role not in ("plaintiff", "applicant"):
         raise NotAllowed()
+    _needs_special_authority(party, actor)
     lock(case)
     if case.state not in OPEN_STATES:
         raise InvalidState()
@@ -208,14 +213,13 @@ def request_withdrawal(case, actor, reason=""):
 
 
 def grant_withdrawal(case, actor):
-    """The judge allows the withdrawal (准予撤诉): the case ends as withdrawn."""
+    """The judge allows the withdrawal (准予撤诉): the case ends as suit_withdrawn (撤诉), not a filing's withdrawn."""
     if not case.can_run(actor):
         raise NotAllowed()
     lock(case)
     if case.state not in OPEN_STATES or not withdrawal_pending(case):
         raise InvalidState()
-    case.state = "withdrawn"
-    _bump(case)
+    lifecycle.transition(case, "withdraw_suit", actor)
     return record_event(case, actor, "withdrawal_granted")
 
 

@@ -7,7 +7,7 @@ This module owns:
   them, so output stays small even with a 5 MB CJK font.
 * The electronic court seal image (``make_seal_png``).
 * Four renderers, each a pure function from plain Python data to PDF bytes:
-  ``render_acceptance_notice`` (受理案件通知书), ``render_transcript`` (笔录),
+  ``render_acceptance_notice`` (受理通知书), ``render_transcript`` (笔录),
   ``render_service_certificate`` (送达回证) and ``render_mediation_agreement``
   (调解协议).  They share one page template, footer ("验证码 … 第 X 页 / 共 N
   页"), style sheet and sign-off/seal block.
@@ -527,7 +527,7 @@ def _signature_table(signatures, S) -> Table:
              Paragraph("签署时间", S["cell"])]]
     for sig in signatures or []:
         who = f"{sig.get('name', '')}（{sig.get('role_label', '')}）"
-        cell = Paragraph("（未签名）", S["cell"])
+        cell = Paragraph(_esc(sig.get("signed_text") or "（未签名）"), S["cell"])
         png = sig.get("image_png")
         if png:
             try:
@@ -546,12 +546,12 @@ def _signature_table(signatures, S) -> Table:
 # --------------------------------------------------------------------------- renderers
 
 def render_acceptance_notice(d: dict) -> bytes:
-    """受理案件通知书."""
+    """受理通知书 (one title for it everywhere: the notice, the dossier, the verification page)."""
     font, _ = _font()
     S = _styles(font)
     court, case_no = d.get("court_name", ""), d.get("case_number", "")
     accepted = d.get("accepted_at")
-    story = _header(S, court, "受理案件通知书", case_no)
+    story = _header(S, court, "受理通知书", case_no)
     story.append(Paragraph(_esc(f"{d.get('filer_name', '')}："), S["base"]))
     paragraphs = d.get("body") or d.get("body_paragraphs")
     if paragraphs:
@@ -573,7 +573,7 @@ def render_acceptance_notice(d: dict) -> bytes:
         story += [Paragraph(_esc(p), S["body"]) for p in std]
     story += [Spacer(1, 10 * mm),
               _SignOff(court, _date_cn(accepted), d.get("seal_png"))]
-    return _build(story, title=f"{court}受理案件通知书 {case_no}", court_name=court,
+    return _build(story, title=f"{court}受理通知书 {case_no}", court_name=court,
                   footer=_verification_footer(d), created=accepted)
 
 
@@ -625,7 +625,7 @@ def render_transcript(d: dict) -> bytes:
 
 
 def render_service_certificate(d: dict) -> bytes:
-    """送达回证 / 送达凭证: what was served to whom, over which channels, when."""
+    """送达回证: what was served to whom, over which channels, when."""
     font, _ = _font()
     S = _styles(font)
     court, case_no = d.get("court_name", ""), d.get("case_number", "")
@@ -695,3 +695,86 @@ def sign_pdf(data: bytes) -> bytes:
     functions stay pure and deterministic, the services sign what they file."""
     from app.services.pdf_signing import sign_pdf as _sign
     return _sign(data)
+
+
+# --------------------------------------------------------------------------- the whole case: fees, decisions
+
+def _day_cn(d) -> str:
+    """A calendar date (datetime.date) in Chinese."""
+    return f"{d.year}年{d.month}月{d.day}日" if d else ""
+
+
+def render_payment_notice(d: dict) -> bytes:
+    """交费通知书: the fee, how it was computed, the deadline and the consequence of not paying."""
+    font, _ = _font()
+    S = _styles(font)
+    court, case_no = d.get("court_name", ""), d.get("case_number", "")
+    issued = d.get("issued_at")
+    story = _header(S, court, "交费通知书", case_no)
+    story.append(Paragraph(_esc(f"{d.get('payer_name', '')}："), S["base"]))
+    story.append(Paragraph(_esc(
+        f"你（单位）与本院受理的{d.get('case_title') or '本案'}一案，依照《诉讼费用交纳办法》的规定，"
+        f"应预交案件受理费人民币{d.get('amount', 0):,.2f}元。计算如下："), S["body"]))
+    for line in d.get("basis") or []:
+        story.append(Paragraph(_esc(line), S["body"]))
+    story.append(Paragraph(_esc(
+        f"请于{_day_cn(d.get('due_on'))}前交纳，可在本平台在线交纳，或到本院财务窗口交纳。"
+        f"交纳网址：{d.get('pay_url', '')}"), S["body"]))
+    story.append(Paragraph(_esc(
+        "确有困难的，可以在交费期限内向本院申请缓交、减交或者免交，并附相关证明材料。"
+        "逾期不交纳又未提出申请，或者申请未获批准仍不交纳的，本院将裁定按撤诉处理。"), S["body"]))
+    story += [Spacer(1, 10 * mm), _SignOff(court, _date_cn(issued), d.get("seal_png"))]
+    return _build(story, title=f"{court}交费通知书 {case_no}", court_name=court,
+                  footer=_verification_footer(d), created=issued)
+
+
+def render_court_document(d: dict) -> bytes:
+    """判决书, 裁定书 or 调解书: parties, the text the judge drafted, the judge and the clerk, the seal."""
+    font, _ = _font()
+    S = _styles(font)
+    court, case_no = d.get("court_name", ""), d.get("case_number", "")
+    story = _header(S, court, d.get("title", "裁定书"), case_no)
+    for p in d.get("parties", []):
+        line = f"{p.get('role_label', '')}：{p.get('name', '')}"
+        if p.get("details"):
+            line += f"，{p['details']}"
+        story.append(Paragraph(_esc(line), S["base"]))
+    story.append(Spacer(1, 3 * mm))
+    for para in d.get("paragraphs", []):
+        story.append(Paragraph(_esc(para), S["body"]))
+    story.append(Spacer(1, 6 * mm))
+    signers = [(role, name) for role, name in (("审判员", d.get("judge_name")), ("书记员", d.get("clerk_name")))]
+    sign_rows = [Paragraph(_esc(f"{role}　{name or '（未签署）'}"), ParagraphStyle(
+        "signer", parent=S["base"], alignment=TA_RIGHT)) for role, name in signers[:1]]
+    story += sign_rows
+    signed = d.get("signed_at")
+    story += [_SignOff(court, _date_cn(signed), d.get("seal_png"))]
+    story.append(Paragraph(_esc(f"书记员　{d.get('clerk_name') or '（未签署）'}"),
+                           ParagraphStyle("clerk", parent=S["base"], alignment=TA_RIGHT)))
+    if d.get("content_hash"):
+        story.append(Spacer(1, 4 * mm))
+        story.append(Paragraph(_esc(f"文书摘要：sha256:{d['content_hash']}"), S["small"]))
+    return _build(story, title=f"{d.get('title', '裁定书')} {case_no}", court_name=court,
+                  footer=_verification_footer(d), created=signed, draft=bool(d.get("draft")))
+
+
+def render_certificate_of_effect(d: dict) -> bytes:
+    """生效证明: which document of which case took legal effect on which day."""
+    font, _ = _font()
+    S = _styles(font)
+    court, case_no = d.get("court_name", ""), d.get("case_number", "")
+    story = _header(S, court, "生效证明", case_no)
+    story.append(_kv_table([
+        ("案号", case_no),
+        ("法律文书", d.get("document_title", "")),
+        ("当事人", "、".join(d.get("party_names", []))),
+        ("送达情况", "；".join(d.get("service_lines", []))),
+        ("生效日期", _day_cn(d.get("effective_on"))),
+    ], S))
+    story.append(Spacer(1, 4 * mm))
+    story.append(Paragraph(_esc(
+        f"本院{case_no}{d.get('document_title', '')}已于{_day_cn(d.get('effective_on'))}发生法律效力。"
+        + (d.get("basis") or "")), S["body"]))
+    story += [Spacer(1, 10 * mm), _SignOff(court, _date_cn(d.get("issued_at")), d.get("seal_png"))]
+    return _build(story, title=f"生效证明 {case_no}", court_name=court, footer=_verification_footer(d),
+                  created=d.get("issued_at"))

@@ -32,6 +32,7 @@ ROLE_LABELS = {"judge": "审判员", "clerk": "书记员", "plaintiff": "原告"
                "respondent": "被申请人", "third_party": "第三人", "lawyer": "代理人"}
 VERIFY_LABELS = {"face": "人脸识别核验", "clerk": "书记员核验", "demo": "演示账户"}
 STAFF_ROLES = HEARING_STAFF  # court staff in a hearing record: they do not sign the transcript
+STAFF_TITLES = {"judge": "审判员", "clerk": "书记员"}
 
 
 class HearingNotFound(DomainError):
@@ -166,10 +167,11 @@ def build(case, hearing_id, events=None):
     return dict(info=info, participants=participants, entries=entries, signers=signers)
 
 
-def document_data(case, facts, signed=None):
+def document_data(case, facts, signed=None, staff=None):
     """The dict for pdf.render_transcript, with its content hash and verification code filled in.
 
     `signed` maps user_id -> (Signature, SignatureApplication) for the signed copy; None for a draft.
+    `staff` lists the judge's and the clerk's countersignatures (name, role, signed_at), if any.
     """
     info = facts["info"]
     sigs = []
@@ -178,6 +180,9 @@ def document_data(case, facts, signed=None):
         sigs.append(dict(name=s["name"], role_label=ROLE_LABELS.get(s["role"], s["role"]),
                          signed_at=app_.signed_at if app_ else None,
                          image_png=signatures.signature_png(sig) if sig else None))
+    for s in staff or []:
+        sigs.append(dict(name=s["name"], role_label=STAFF_TITLES.get(s["role"], s["role"]), signed_at=s["signed_at"],
+                         image_png=None, signed_text="（已电子签署）"))
     data = dict(court_name=case.court.name, case_number=case.number, title=info["title"],
                 purpose_label=PURPOSE_LABELS.get(info["purpose"], ""), opened_at=info["opened_at"],
                 closed_at=info["closed_at"], participants=facts["participants"], entries=facts["entries"],
@@ -219,8 +224,9 @@ def version_data(version):
     return _thaw(doc.get("data") or {}), list(doc.get("signer_ids") or [])
 
 
-def signed_data(version, signed):
-    """The signed copy: the confirmed version's own data, with each signer's image and time added.
+def signed_data(version, signed, staff=None):
+    """The signed copy: the confirmed version's own data, with each signer's image and time added,
+    and the judge's and the clerk's countersignatures (`staff`) once given.
 
     `signed` maps user_id -> (Signature, SignatureApplication)."""
     data, signer_ids = version_data(version)
@@ -231,6 +237,9 @@ def signed_data(version, signed):
         sig, app_ = signed.get(uid, (None, None))
         sigs.append(dict(entry, signed_at=app_.signed_at if app_ else None,
                          image_png=signatures.signature_png(sig) if sig else None))
+    for s in staff or []:
+        sigs.append(dict(name=s["name"], role_label=STAFF_TITLES.get(s["role"], s["role"]), signed_at=s["signed_at"],
+                         image_png=None, signed_text="（已电子签署）"))
     data.update(signatures=sigs, draft=False)
     digest = signatures.content_hash(data)
     data.update(verification_code=signatures.verification_code(digest, "transcript"),
@@ -342,11 +351,12 @@ def render_signed(transcript_id):
             application = c.signature_application
             signed[c.user_id] = (application.signature, application)
     if draft.document:
-        data, digest = signed_data(draft, signed)  # the confirmed version's own words, nothing newer
+        data, digest = signed_data(draft, signed, staff=countersignatures(transcript))  # the confirmed version's own words, nothing newer
     else:  # a version made before versions were frozen: its events, up to the last one it covered
         events = [e for e in hearing_events(transcript.case_id, transcript.hearing_id)
                   if draft.last_event_seq is None or e.seq <= draft.last_event_seq]
-        data, digest = document_data(transcript.case, build(transcript.case, transcript.hearing_id, events), signed)
+        data, digest = document_data(transcript.case, build(transcript.case, transcript.hearing_id, events), signed,
+                                     staff=countersignatures(transcript))
     version, created = _store_version(transcript, "signed", data, digest, draft.last_event_seq)
     if transcript.state != "final":
         transcript.state = "final"
@@ -468,3 +478,58 @@ def render_for_case(case, hearing_id=None):
     return pdf.render_transcript(data)
 
 
+
+# --------------------------------------------------------------------------- the court's countersignature
+
+class NotTheCourtsSigner(NotAllowed):
+    message = N_("Only the judge and the clerk of this hearing countersign its transcript.")
+
+
+def countersignatures(transcript):
+    """The judge's and the clerk's countersignatures of the current draft, judge first."""
+    draft = transcript.current_draft
+    rows = [c for c in transcript.confirmations if draft is not None and c.version_id == draft.id
+            and c.decision == "confirm" and c.signature_application_id is None]
+    users = {c.user_id: db.session.get(User, c.user_id) for c in rows}
+    out = [dict(name=users[c.user_id].name, role=users[c.user_id].role, signed_at=c.created_at) for c in rows]
+    return sorted(out, key=lambda s: (s["role"] != "judge", s["signed_at"]))
+
+
+def can_countersign(transcript, user):
+    """The judge or clerk who took part in the hearing (or, when none of that role did, one of the court)."""
+    if not (getattr(user, "is_authenticated", False) and user.is_staff and user.role in STAFF_ROLES
+            and user.court_id == transcript.case.court_id):
+        return False
+    people = [e.data for e in hearing_events(transcript.case_id, transcript.hearing_id)
+              if e.kind == "participant_added"]
+    same_role = [p.get("user_id") for p in people if p.get("role") == user.role]
+    return not same_role or user.id in same_role
+
+
+def countersign(transcript, actor, confirmed_hash):
+    """Art. 33/34: after the parties, the judge and the clerk sign the exact version (by its hash); when
+    both have, the signed copy is rendered again with their names."""
+    _lock(transcript)
+    if not can_countersign(transcript, actor):
+        raise NotTheCourtsSigner()
+    if transcript.state not in ("signed", "final"):
+        raise InvalidState(N_("The parties sign first; then the judge and the clerk."))
+    draft = transcript.current_draft
+    if (confirmed_hash or "").strip().lower() != draft.content_hash:
+        raise signatures.StaleVersion()
+    if any(s["role"] == actor.role for s in countersignatures(transcript)):
+        raise AlreadyAnswered()
+    row = TranscriptConfirmation(transcript=transcript, version=draft, user_id=actor.id, decision="confirm")
+    db.session.add(row)
+    db.session.flush()
+    record_event(transcript.case, actor, "transcript_countersigned", hearing_id=transcript.hearing_id,
+                 transcript_id=transcript.id, version=draft.number, content_hash=draft.content_hash,
+                 role=actor.role)
+    if {s["role"] for s in countersignatures(transcript)} == set(STAFF_ROLES):
+        enqueue_after_commit("jobs.documents.render_signed_transcript", transcript.id, queue="documents")
+    return row
+
+
+def fully_signed(transcript):
+    """Parties, judge and clerk have all signed the current version."""
+    return transcript.state == "final" and {s["role"] for s in countersignatures(transcript)} == set(STAFF_ROLES)

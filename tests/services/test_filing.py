@@ -87,7 +87,7 @@ def test_id_number_check_digit():
 
 ALLOWED = {
     "submit": {"draft"},
-    "request_correction": {"submitted", "resubmitted"},
+    "request_correction": {"submitted"},  # art. 9: one complete notice, never a second
     "resubmit": {"needs_correction"},
     "accept": {"submitted", "resubmitted"},
     "reject": {"submitted", "resubmitted"},

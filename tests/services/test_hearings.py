@@ -12,6 +12,7 @@ from app.models.hearing import DeadlineChange, Evidence, Message
 from app.services import court_time
 from app.services import consent as consent_service
 from app.services import hearings as svc
+from app.models import CaseParty
 from app.services.errors import InvalidState, NotAllowed
 
 
@@ -142,12 +143,33 @@ def test_party_without_consent_cannot_post(db, make_user, make_case, make_court)
 
 
 def test_withdrawn_consent_blocks_posting_and_the_judge_moves_the_stage_live(db, room):
-    svc.withdraw_consent(room.hearing, room.defendant)
+    """#18 / art. 5: a withdrawal of consent is reviewed by the court before it takes effect."""
+    svc.withdraw_consent(room.hearing, room.defendant, "网络不稳定")
+    with pytest.raises(svc.WithdrawalPending):
+        svc.withdraw_consent(room.hearing, room.defendant, "再次申请")
+    svc.post_message(room.hearing, room.defendant, "still online until the judge decides")
+    with pytest.raises(NotAllowed):
+        svc.decide_consent_withdrawal(room.hearing, room.defendant, room.d_party, "evidence_exchange", True, "自己批准")
+    svc.decide_consent_withdrawal(room.hearing, room.judge, room.d_party, "evidence_exchange", True, "理由正当，转线下")
     with pytest.raises(svc.ConsentMissing):
         svc.post_message(room.hearing, room.defendant, "hello")
     svc.set_mode(room.hearing, room.judge, "sync")
     notes = [m.data["what"] for m in db.session.scalars(select(Message).where(Message.kind == "system"))]
-    assert notes == ["consent_withdrawn", "mode_sync"]
+    assert notes == ["consent_withdrawal_requested", "consent_withdrawn", "mode_sync"]
+
+
+def test_a_refused_withdrawal_keeps_consent_and_async_trial_consent_can_be_withdrawn(db, room, make_user, make_case,
+                                                                                    make_court):
+    svc.withdraw_consent(room.hearing, room.plaintiff, "想拖一拖")
+    svc.decide_consent_withdrawal(room.hearing, room.judge, room.p_party, "evidence_exchange", False, "临近开庭，拖延诉讼")
+    assert consent_service.has_consent(room.case, room.p_party, "evidence_exchange")
+    assert svc.pending_withdrawals(room.case) == []
+    r = build_room(db, make_user, make_case, make_court, purpose="trial", mode="sync")
+    svc.consent_async_trial(r.hearing, r.defendant)
+    svc.withdraw_consent(r.hearing, r.defendant, "希望当庭审理", scope="async_trial")
+    assert [(h.id, p.id) for h, p, _e in svc.pending_withdrawals(r.case)] == [(r.hearing.id, r.d_party.id)]
+    svc.decide_consent_withdrawal(r.hearing, r.judge, r.d_party, "async_trial", True, "准许")
+    assert not consent_service.has_consent(r.case, r.d_party, "async_trial")
 
 
 def test_reply_must_point_into_the_same_hearing(db, make_user, make_case, make_court, room):
@@ -276,9 +298,15 @@ def test_async_trial_needs_every_condition(db, make_user, make_case, make_court)
     svc.apply_async_trial(r.hearing, r.plaintiff, "申请不开庭审理")
     assert set(svc.async_trial_missing(r.hearing)) == {
         "the case must be in the small-claims or simplified procedure", "every party's consent",
+        "the finding that being online at the same time is truly difficult",
         "the judge's finding that the main facts are not in dispute"}
     svc.record_procedure(r.hearing, r.judge, "small_claims")
+    assert r.case.procedure == "small_claims"  # the case's own procedure, not the hearing's
+    svc.record_condition_one(r.hearing, r.judge, "原告在外地务工，双方难以同时在线")
     svc.consent_async_trial(r.hearing, r.defendant)
+    with pytest.raises(svc.NoEvidenceExchangeYet):  # #18: only after an online evidence exchange or inquiry
+        svc.confirm_facts_undisputed(r.hearing, r.judge)
+    svc.open_hearing(r.case, r.judge, purpose="evidence_exchange", mode="async")
     svc.confirm_facts_undisputed(r.hearing, r.judge)
     assert svc.async_trial_missing(r.hearing) == []
     with pytest.raises(NotAllowed):
@@ -302,3 +330,37 @@ def test_thread_page_is_keyset_paginated_newest_last(db, room, app):
     found, _ = svc.thread_page(room.hearing, query="m5")
     assert [m.text for m in found] == ["m5"]
     assert [m.text for m in svc.messages_after(room.hearing, page[1].id)] == ["m6"]
+
+
+# --------------------------------------------------------------------------- #18: the async trial among all parties
+
+def test_async_trial_consent_is_asked_of_every_party_of_the_case_not_only_the_room(db, make_user, make_case, make_court):
+    r = build_room(db, make_user, make_case, make_court, purpose="evidence_exchange", mode="async")
+    third = CaseParty(case_id=r.case.id, role="third_party", name="第三人某某")  # no account, not in any room
+    db.session.add(third)
+    db.session.commit()
+    trial = svc.open_hearing(r.case, r.judge, purpose="trial", mode="sync", parties=[r.p_party])
+    svc.record_procedure(trial, r.judge, "simplified")
+    svc.record_condition_one(trial, r.judge, "当事人分处两地")
+    svc.apply_async_trial(trial, r.plaintiff, "申请")
+    svc.confirm_facts_undisputed(trial, r.judge)
+    assert svc.async_trial_missing(trial) == ["every party's consent"]  # the defendant and the third party
+    consent_service.record_consent(r.case, r.d_party, "async_trial", True, r.defendant)
+    assert svc.async_trial_missing(trial) == ["every party's consent"]  # still the third party
+    consent_service.record_consent(r.case, third, "async_trial", True, r.clerk, how="clerk_recorded")
+    assert svc.async_trial_missing(trial) == []
+
+
+def test_no_async_trial_in_enforcement_and_no_small_claims_outside_civil_cases(db, make_user, make_case, make_court):
+    from app.services import lifecycle
+    court = make_court()
+    judge = make_user("judge", court=court)
+    enforcement = make_case(court=court, kind="enforcement")
+    administrative = make_case(court=court, kind="administrative")
+    for case, procedure in ((enforcement, "simplified"), (administrative, "small_claims")):
+        with pytest.raises(lifecycle.ProcedureNotAllowed):
+            lifecycle.set_procedure(case, judge, procedure)
+    lifecycle.set_procedure(administrative, judge, "simplified")  # the simplified procedure exists for both
+    assert administrative.procedure == "simplified"
+    hearing = svc.open_hearing(enforcement, judge, purpose="trial", mode="sync")
+    assert "an enforcement case is never tried asynchronously" in svc.async_trial_missing(hearing)

@@ -97,8 +97,8 @@ def test_paid_confirmation_and_withdrawal_are_events(db, m):
     mediation.grant_withdrawal(case, m["judge"])
     db.session.commit()
     kinds = db.session.scalars(select(CaseEvent.kind).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)).all()
-    assert kinds[-3:] == ["payment_confirmed", "withdrawal_requested", "withdrawal_granted"]
-    assert case.state == "withdrawn"
+    assert kinds[-4:] == ["payment_confirmed", "withdrawal_requested", "state_changed", "withdrawal_granted"]
+    assert case.state == "suit_withdrawn" and case.close_reason == "suit_withdrawn"
 
 
 def test_payer_cannot_confirm_payment_of_signed_agreement(db, m):
@@ -107,3 +107,30 @@ def test_payer_cannot_confirm_payment_of_signed_agreement(db, m):
     _sign(db, a, m["defendant"])
     with pytest.raises(mediation.NotAllowed):
         mediation.confirm_paid(m["case"], m["defendant"])
+
+
+def test_a_mediated_case_closes_with_the_mediation_document_once_both_sides_receive_it(db, m, make_user):
+    """Not on the parties' signatures alone (#18): the 调解书, signed by judge and clerk, received by both."""
+    from app.services import consent as consent_service, court_documents as docs, e_service
+    clerk = make_user("clerk", court=m["judge"].court)
+    a = _draft(db, m)
+    _sign(db, a, m["plaintiff"])
+    _sign(db, a, m["defendant"])
+    case = m["case"]
+    assert case.state == "mediated" and case.closed_on is None
+    consent_service.record_consent(case, m["d"], "e_service", True, m["defendant"], address=m["defendant"].phone)
+    doc = docs.draft(case, m["judge"], "mediation")
+    assert any("原告申请解除财产保全" in p for p in doc.paragraphs)
+    assert any("签收后，即具有法律效力" in p for p in doc.paragraphs)
+    docs.sign_as_judge(doc, m["judge"], docs.current_hash(doc))
+    docs.countersign_and_issue(doc, clerk, doc.content_hash)
+    docs.serve(doc, clerk)
+    db.session.commit()
+    first, second = docs.services_of(doc)
+    e_service.acknowledge(first, first.recipient)
+    db.session.commit()
+    assert not docs.make_effective(doc)  # one side has not received it
+    e_service.acknowledge(second, second.recipient)
+    assert docs.make_effective(doc)
+    db.session.commit()
+    assert case.state == "closed" and case.close_reason == "mediation_effective" and doc.certificate_file_id

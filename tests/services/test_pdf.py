@@ -156,10 +156,11 @@ RENDERERS = {
 
 def test_acceptance_notice_text(tmp_path):
     text = pdftotext(pdf.render_acceptance_notice(notice_data()), tmp_path)
-    for s in (COURT, "受理案件通知书", CASE_NO, "张三：", "张三诉李四买卖合同纠纷", "民事一审",
+    for s in (COURT, "受理通知书", CASE_NO, "张三：", "张三诉李四买卖合同纠纷", "民事一审",
               "王建国", "2026年11月23日", "本院决定立案审理", "验证码 7KQ2-9XMD",
               "https://court.example.cn/verify/7KQ2-9XMD", "第 1 页 / 共 1 页"):
         assert s in flat(text), s
+    assert "受理案件通知书" not in flat(text)  # #18: one title per document
 
 
 def test_acceptance_notice_custom_body(tmp_path):

@@ -33,9 +33,31 @@ class DetailsForm(RevisionForm):
 
 class PartyForm(RevisionForm):
     role = SelectField(_l("Role"))
+    party_type = SelectField(_l("Kind of party"), default="person", choices=[
+        ("person", _l("A person (自然人)")), ("legal_person", _l("A company or other legal person (法人)")),
+        ("organisation", _l("Another organisation (非法人组织)"))])
     name = StringField(_l("Name"), validators=[DataRequired(_l("Enter the party's name.")), Length(max=100)])
-    id_number = StringField(_l("ID number (18 characters)"), validators=[Optional(), Length(max=20)])
-    phone = StringField(_l("Mobile number"), validators=[Optional(), Length(max=20)])
+    id_type = SelectField(_l("Identity document"), default="", choices=[
+        ("", _l("Resident ID, or the credit code of an organisation")), ("resident_id", _l("Resident ID (居民身份证)")),
+        ("passport", _l("Passport")), ("hk_macao_permit", _l("Hong Kong / Macao permit (港澳居民来往内地通行证)")),
+        ("taiwan_permit", _l("Taiwan permit (台湾居民来往大陆通行证)")),
+        ("uscc", _l("Unified social credit code (统一社会信用代码)"))])
+    id_number = StringField(_l("ID number or credit code (18 characters)"), validators=[Optional(), Length(max=20)])
+    phone = StringField(_l("Mobile number (+country code outside the mainland)"),
+                        validators=[Optional(), Length(max=20)])
+    representative_name = StringField(_l("Legal representative or principal (organisations)"),
+                                      validators=[Optional(), Length(max=100)])
+    representative_title = StringField(_l("Their position"), validators=[Optional(), Length(max=40)])
+    agent_name = StringField(_l("Staff member acting under a letter of authorisation (optional)"),
+                             validators=[Optional(), Length(max=100)])
+    agent_title = StringField(_l("Staff member's position"), validators=[Optional(), Length(max=40)])
+
+    def details(self):
+        """The party's details for filing.add_party / update_party."""
+        return dict(party_type=self.party_type.data, id_type=self.id_type.data or None,
+                    representative_name=self.representative_name.data,
+                    representative_title=self.representative_title.data, agent_name=self.agent_name.data,
+                    agent_title=self.agent_title.data)
 
     def fill(self, roles):
         self.role.choices = [(r, ROLE_LABELS.get(r, r)) for r in roles]

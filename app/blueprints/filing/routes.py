@@ -34,6 +34,7 @@ EVENT_LABELS = {
     "filing_rejected": _l("Not accepted"), "filing_withdrawn": _l("Withdrawn"),
     "filing_copied": _l("Copied to a new filing"), "document_issued": _l("Acceptance notice issued"),
     "party_joined": _l("A party joined online"), "consent_recorded": _l("Consent recorded"),
+    "state_changed": _l("Status changed"),
 }
 
 
@@ -150,8 +151,19 @@ def _party_form(case):
 
 
 def _party_errors(form, exc):
-    """Put an invalid ID number or mobile beside its field, and every other bad party field too."""
-    if not isinstance(exc, (svc.InvalidIdNumber, svc.InvalidMobile)):
+    """Put a bad identity document, credit code or phone beside its field, and every other bad party
+    field too. False for any other refusal."""
+    from app.services import parties
+    if isinstance(exc, (svc.InvalidIdNumber, parties.InvalidCreditCode, parties.InvalidPassport,
+                        parties.InvalidPermit)):
+        form.id_number.errors.append(_(exc.message))
+    elif isinstance(exc, parties.WrongIdType):
+        form.id_type.errors.append(_(exc.message))
+    elif isinstance(exc, parties.RepresentativeRequired):
+        form.representative_name.errors.append(_(exc.message))
+    elif isinstance(exc, svc.InvalidMobile):
+        form.phone.errors.append(_(exc.message))
+    else:
         return False
     _more_party_errors(form)
     return True
@@ -159,12 +171,15 @@ def _party_errors(form, exc):
 
 def _more_party_errors(form):
     """The service stops at the first bad field; the person is shown every bad field at once."""
-    for fld, exc in ((form.id_number, svc.InvalidIdNumber), (form.phone, svc.InvalidMobile)):
+    from app.services import parties
+    checks = ((form.id_number, lambda: parties.check_identity(form.party_type.data or "person",
+                                                              form.id_type.data or None, form.id_number.data)),
+              (form.phone, lambda: parties.check_phone(form.phone.data)))
+    for fld, check in checks:
         try:
-            svc.check_party("-", form.id_number.data if fld is form.id_number else "",
-                            form.phone.data if fld is form.phone else "")
-        except exc:
-            msg = _(exc.message)
+            check()
+        except DomainError as exc:
+            msg = _(exc.message, **exc.params)
             if msg not in fld.errors:
                 fld.errors = list(fld.errors) + [msg]
 
@@ -201,10 +216,11 @@ def add_party(ref):
             db.session.rollback()
             return page(case, 400, party=form, details=details)
         svc.add_party(case, current_user, role=form.role.data, name=form.name.data, id_number=form.id_number.data,
-                      phone=form.phone.data, expect_revision=None if details is not None else form.revision.data)
-    except (svc.InvalidIdNumber, svc.InvalidMobile) as exc:
+                      phone=form.phone.data, expect_revision=form.revision.data, **form.details())
+    except DomainError as exc:
+        if not _party_errors(form, exc):
+            raise  # not about a field: @refusals explains it
         db.session.rollback()
-        _party_errors(form, exc)
         return page(case, 400, party=form, details=_posted_details())
     db.session.commit()
     flash(_("Party added."), "success")
@@ -231,10 +247,11 @@ def edit_party(ref, pid):
         return page(case, 400, edit_party=form)
     try:
         svc.update_party(case, current_user, party, name=form.name.data, id_number=form.id_number.data,
-                         phone=form.phone.data, expect_revision=form.revision.data)
-    except (svc.InvalidIdNumber, svc.InvalidMobile) as exc:
+                         phone=form.phone.data, expect_revision=form.revision.data, **form.details())
+    except DomainError as exc:
+        if not _party_errors(form, exc):
+            raise
         db.session.rollback()
-        _party_errors(form, exc)
         return page(case, 400, edit_party=form)
     db.session.commit()
     flash(_("Saved."), "success")

@@ -55,6 +55,10 @@ def system_text(msg):
         "consent_withdrawn": lambda: _("%(party)s withdrew consent to this stage online; the judge will move it "
                                        "offline or to a live session.", party=d.get("party")),
         "consent_refused": lambda: _("%(party)s did not consent to this stage online.", party=d.get("party")),
+        "consent_withdrawal_requested": lambda: _("%(party)s asks to withdraw consent to this stage online; the "
+                                                  "judge will decide.", party=d.get("party")),
+        "consent_withdrawal_refused": lambda: _("The judge refused %(party)s's request to withdraw consent; this "
+                                                "stage stays online.", party=d.get("party")),
         "mode_sync": lambda: _("The hearing is now live: everyone online at once."),
         "mode_async": lambda: _("The hearing is now asynchronous: answer by each deadline."),
         "async_trial_enabled": lambda: _("Asynchronous trial enabled: its conditions (Art. 20 ¶2) are recorded."),
@@ -520,9 +524,11 @@ def consent(case_id, hid):
 def withdraw(case_id, hid):
     case, hearing = _load(case_id, hid)
     if CsrfForm().validate_on_submit():
-        svc.withdraw_consent(hearing, current_user)
+        svc.withdraw_consent(hearing, current_user, request.form.get("reason", ""),
+                             scope=request.form.get("scope") or None)
         db.session.commit()
-        flash(_("Your consent is withdrawn. The judge will arrange this stage offline or live."), "info")
+        flash(_("Your request to withdraw consent was sent to the judge, who will decide and tell you. "
+                "Until then this stage stays online."), "info")
     return redirect(url_for("hearings.index", case_id=case.id))
 
 
@@ -579,6 +585,7 @@ def trial(case, hearing):
             action = form.action.data
             staff_actions = {"procedure": lambda: svc.record_procedure(hearing, current_user, form.procedure.data),
                              "confirm": lambda: svc.confirm_facts_undisputed(hearing, current_user),
+                             "condition_one": lambda: svc.record_condition_one(hearing, current_user, form.text.data),
                              "enable": lambda: svc.enable_async_trial(hearing, current_user)}
             party_actions = {"apply": lambda: svc.apply_async_trial(hearing, current_user, form.text.data),
                              "consent": lambda: svc.consent_async_trial(hearing, current_user),

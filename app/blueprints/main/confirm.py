@@ -72,9 +72,10 @@ def register(bp):
             abort(404)
         back = url_for("hearings.thread", case_id=case.id, hid=hearing.id)
         return _page(_("Withdraw your consent to this stage online?"),
-                     _("You will leave this online stage. The judge will hold it offline, at the court, or as a "
-                       "live session. To take part online again you would have to ask the judge."),
-                     url_for("hearings.withdraw", case_id=case.id, hid=hearing.id), _("Withdraw my consent"), back)
+                     _("Your request goes to the judge, who reviews it and tells you. If it is granted, the stage "
+                       "is held offline, at the court, or as a live session; until then it stays online."),
+                     url_for("hearings.withdraw", case_id=case.id, hid=hearing.id), _("Ask the judge"), back,
+                     text=("reason", _("Why (the judge reviews the request)"), "", False))
 
     @bp.route("/filings/<ref>/withdraw/confirm")
     @login_required
