@@ -484,7 +484,8 @@ def problems(case):
     for role in required_roles(case):
         if role not in have:
             out.append((N_("Attach: %(doc)s (or say it will come by post)."), {"doc": DOC_ROLE_LABELS[role]}))
-    return out
+    from app.services.enforcement import application_problems
+    return out + application_problems(case)
 
 
 # --------------------------------------------------------------------------- transitions
@@ -600,6 +601,9 @@ def accept(case, actor, expect_revision=None, judge=None):
     for party in case.parties:
         if party.role == other_role(case.kind):
             invite_to_join(case, party)
+    if case.kind == "enforcement":
+        from app.services.enforcement import on_accepted
+        on_accepted(case, actor)
     return case.case_number
 
 
@@ -728,6 +732,9 @@ def join_case(case, actor, online, e_service):
     db.session.flush()
     if first:
         record_event(case, actor, "party_joined", party_id=party.id, name=party.name)
+        if case.kind == "enforcement":
+            from app.services.enforcement import join_group
+            join_group(case, party, actor)
     record_consent(case, party, "online_litigation", bool(online), actor)
     record_consent(case, party, "e_service", bool(e_service), actor, address=actor.phone if e_service else None)
     return party
