@@ -1,0 +1,132 @@
+"""Enforcement pages: who sees what, bad input kept and explained, the applicant's signed confirmation."""
+import io
+
+from app.models import Case, CaseParty
+from app.models.enforcement import ExecutionCase
+from app.services import enforcement as enf
+from tests.services.test_enforcement import _pdf, _signature, make_enforcement, people  # noqa: F401 (fixtures)
+
+
+def test_outsider_sees_nothing(client, auth, people, make_enforcement):
+    case = make_enforcement()
+    clue = enf.submit_clue(case, people["applicant"], kind="vehicle", description="沪A12345")
+    from app.extensions import db
+    db.session.commit()
+    auth.login(people["outsider"])
+    for url in (f"/enforcement/cases/{case.id}", f"/enforcement/clues/{clue.id}",
+                f"/enforcement/cases/{case.id}/application", "/enforcement/"):
+        assert client.get(url).status_code == 404, url
+
+
+def test_respondent_never_sees_clues_even_by_url(client, auth, db, people, make_enforcement):
+    case = make_enforcement()
+    upload = _pdf("房产证.pdf")
+    clue = enf.submit_clue(case, people["applicant"], kind="real_estate", description="松江区某路1号601室",
+                           upload=upload)
+    db.session.commit()
+    auth.login(people["respondent"])
+    page = client.get(f"/enforcement/cases/{case.id}")
+    assert page.status_code == 200
+    assert "松江区某路1号601室".encode() not in page.data and b"/enforcement/clues/" not in page.data
+    assert client.get(f"/enforcement/clues/{clue.id}").status_code == 404
+    assert client.get(f"/enforcement/clues/{clue.id}/attachment").status_code == 404
+    # ...and neither do the group's messages or the case's events name it
+    assert client.post(f"/enforcement/cases/{case.id}/clues", data={"kind": "other", "description": "x"}).status_code == 404
+
+
+def test_applicant_sends_a_clue_and_the_judge_records_a_freeze(client, auth, db, people, make_enforcement):
+    case = make_enforcement()
+    auth.login(people["applicant"])
+    resp = client.post(f"/enforcement/cases/{case.id}/clues",
+                       data={"kind": "bank_account", "description": "工商银行 6222 0000", "key": "abc",
+                             "attachment": (io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "流水.pdf")},
+                       content_type="multipart/form-data")
+    assert resp.status_code == 302
+    page = client.get(f"/enforcement/cases/{case.id}")
+    assert "工商银行 6222 0000".encode() in page.data
+    clue = enf.execution_for(case).clues[0]
+    auth.logout()
+    auth.login(people["judge"])
+    assert "工商银行".encode() not in client.get("/enforcement/").data  # the list names kinds, not details
+    assert client.post(f"/enforcement/clues/{clue.id}", data={"action": "frozen", "done_on": "2026-12-01",
+                                                              "note": "冻结"}).status_code == 302
+    assert "冻结".encode() in client.get(f"/enforcement/clues/{clue.id}").data
+
+
+def test_bad_amounts_are_explained_and_the_input_kept(client, auth, people, make_enforcement):
+    case = make_enforcement(amount="23084")
+    auth.login(people["judge"])
+    resp = client.post(f"/enforcement/cases/{case.id}/ledger",
+                       data={"kind": "payment", "amount": "-5", "on_date": "2026-12-01", "note": "银行转账"})
+    assert resp.status_code == 400 and "请填写大于零的金额".encode() in resp.data and "银行转账".encode() in resp.data
+    resp = client.post(f"/enforcement/cases/{case.id}/ledger",
+                       data={"kind": "payment", "amount": "abc", "on_date": "2026-12-01"})
+    assert resp.status_code == 400 and b'value="abc"' in resp.data
+    resp = client.post(f"/enforcement/cases/{case.id}/ledger",
+                       data={"kind": "payment", "amount": "23084.01", "on_date": "2026-12-01"})
+    assert resp.status_code == 400 and "超过尚未履行的金额（23,084.00 元）".encode() in resp.data
+    assert enf.totals(enf.execution_for(case))["paid"] == 0
+
+
+def test_chinese_page_labels_the_parties_for_enforcement(client, auth, people, make_enforcement):
+    case = make_enforcement()
+    auth.login(people["applicant"])
+    page = client.get(f"/enforcement/cases/{case.id}", headers={"Accept-Language": "zh-CN"}).data.decode()
+    assert "申请执行人" in page and "被执行人" in page
+
+
+def test_only_the_applicant_confirms_receipt_and_it_closes_the_case(client, make_client, auth, db, people,
+                                                                     make_enforcement):
+    case = make_enforcement(amount="23084")
+    judge = people["judge"]
+    enf.record_entry(case, judge, kind="payment", amount="23084", on_date="2026-12-01")
+    enf.record_entry(case, judge, kind="payout", amount="23084", on_date="2026-12-02")
+    db.session.commit()
+    auth.login(judge)
+    resp = client.post(f"/enforcement/cases/{case.id}/confirmations", data={"days": "3"})
+    assert resp.status_code == 302
+    conf_url = resp.headers["Location"]
+    conf = db.session.scalars(db.select(__import__("app.models.enforcement", fromlist=["x"]).ReceiptConfirmation)).one()
+    auth.logout()
+    other = make_client()
+    auth.login(people["respondent"], face=True, c=other)
+    r = other.post(f"{conf_url}/confirm", data={"doc_hash": conf.content_hash, "agree": "y"})
+    assert r.status_code == 302
+    other.get(r.headers["Location"])
+    db.session.expire_all()
+    assert db.session.get(ExecutionCase, enf.execution_for(case).id).status == "open"
+    _signature(db, people["applicant"])
+    db.session.commit()
+    auth.login(people["applicant"], face=True)
+    page = client.get(conf_url)
+    assert b"23,084.00" in page.data and b'name="agree"' in page.data
+    assert client.get(f"{conf_url}/confirm").status_code == 302  # a GET never confirms
+    assert db.session.get(Case, case.id).state != "closed"
+    r = client.post(f"{conf_url}/confirm", data={"doc_hash": conf.content_hash, "agree": "y"})
+    assert r.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).state == "closed"
+    assert enf.execution_for(db.session.get(Case, case.id)).status == "completed"
+
+
+def test_filer_names_the_instrument(client, auth, db, people):
+    case = Case(court_id=people["court"].id, kind="enforcement", state="draft", filing_ref="LA2026-R1",
+                filed_by_id=people["applicant"].id)
+    case.parties = [CaseParty(role="applicant", name="王某", user_id=people["applicant"].id)]
+    db.session.add(case)
+    db.session.commit()
+    auth.login(people["applicant"])
+    url = f"/enforcement/cases/{case.id}/application"
+    assert client.get(url).status_code == 200
+    resp = client.post(url, data={"instrument_kind": "judgment", "source": "upload", "instrument_case": "0",
+                                  "instrument_number": "(2025)沪0117民初9号", "effective_on": "2026-01-05",
+                                  "amount": "300000"}, content_type="multipart/form-data")
+    assert resp.status_code == 400 and "(2025)沪0117民初9号".encode() in resp.data  # no document: refused, kept
+    resp = client.post(url, data={"instrument_kind": "judgment", "source": "upload", "instrument_case": "0",
+                                  "instrument_number": "(2025)沪0117民初9号", "effective_on": "2026-01-05",
+                                  "amount": "300000",
+                                  "instrument_file": (io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "判决书.pdf"),
+                                  "proof_file": (io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "生效证明.pdf")},
+                       content_type="multipart/form-data")
+    assert resp.status_code == 302
+    assert enf.execution_for(case).instrument_number == "(2025)沪0117民初9号"
