@@ -96,4 +96,7 @@ def seed(faces_dir=None):
     seed_hearings(cases, users)
     from app.demo_documents import seed_documents
     cases += seed_documents(court, judge, plaintiff, defendant)
+    from app.demo_enforcement import seed_enforcement
+    cases += seed_enforcement(court, judge, plaintiff, defendant, lawyer,
+                              demo03=next((c for c in cases if c.filing_ref == "LA2026-DEMO03"), None))
     return cases
