@@ -1,7 +1,7 @@
 """Enforcement (执行) rules: the application's enforceable instrument (执行依据), the case group
 (一案一群) opened on acceptance, property clues (财产线索), the money ledger (案款), the applicant's
 confirmation of receipt and closing as completed (执行完毕)."""
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from flask import current_app
@@ -443,11 +443,19 @@ def confirm_receipt(conf, actor, face_session, confirmed_hash):
     return conf
 
 
-def _finish(ex, actor, reason):
+def _finish(ex, actor, reason, document=True):
     ex.status = "completed" if reason == "enforcement_completed" else "terminated"
     ex.closing_reason, ex.closed_at = reason, utcnow()
     _close_case(ex.case, actor, reason)
     db.session.flush()
+    if document:
+        # The closing document is the court's: issued and served in the judge's name, both sides.
+        judge = ex.case.judge or actor
+        stored = _issue(ex, judge, "completed" if reason == "enforcement_completed" else "terminated")
+        ex.closing_file_id = stored.id
+        if judge.is_staff:
+            _serve(ex.case, judge, stored, list(ex.case.parties), DOCUMENT_TITLES[ex.status])
+        db.session.flush()
 
 
 # --------------------------------------------------------------------------- 8. the judge's view
@@ -469,3 +477,99 @@ def overdue_items(court_id, now=None):
 
 def base_url():
     return current_app.config["BASE_URL"].rstrip("/")
+
+
+# --------------------------------------------------------------------------- 2. documents of the group
+
+DOCUMENT_TITLES = {"notice": "执行通知书", "property_order": "报告财产令", "completed": "结案通知书（执行完毕）",
+                   "terminated": "终结本次执行程序裁定书"}
+
+
+def _names(case, role):
+    return "、".join(p.name for p in case.parties if p.role == role)
+
+
+def _paragraphs(ex, which, due_text):
+    case = ex.case
+    inst = f"{ex.instrument_number}"
+    owed = yuan(totals(ex)["outstanding"])
+    applicant, respondent = _names(case, APPLICANT), _names(case, RESPONDENT)
+    if which == "notice":
+        return [f"申请执行人{applicant}与被执行人{respondent}一案，{inst}已于{ex.effective_on.isoformat()}发生法律效力。"
+                f"申请执行人向本院申请强制执行，本院已依法立案执行。",
+                f"依照《中华人民共和国民事诉讼法》的规定，责令你自收到本通知之日起立即履行下列义务："
+                f"支付人民币{owed}元" + (f"；{ex.act}" if ex.act else "") + "，并负担执行费用。",
+                "逾期不履行的，本院将依法强制执行，并可将你纳入失信被执行人名单、限制高消费。",
+                "本通知书通过微法庭电子送达；履行情况请在案件群中报告，并上传付款凭证。"]
+    if which == "property_order":
+        return [f"本院在执行申请执行人{applicant}与被执行人{respondent}一案中，依照《中华人民共和国民事诉讼法》"
+                f"和最高人民法院关于民事执行中财产调查的规定，责令你在{due_text}前如实向本院报告当前以及收到执行通知之日前一年的财产情况，"
+                "包括：收入、银行存款、现金、理财产品、有价证券；土地使用权、房屋等不动产；交通运输工具、机器设备等动产；"
+                "债权、股权、投资权益、知识产权；其他应当报告的财产。",
+                "拒绝报告、虚假报告或者无正当理由逾期报告的，本院可以根据情节轻重予以罚款、拘留；构成犯罪的，依法追究刑事责任。",
+                "请在案件群中对本院发出的报告财产事项作答。"]
+    if which == "completed":
+        return [f"申请执行人{applicant}与被执行人{respondent}一案，执行依据为{inst}。",
+                f"本案执行款人民币{yuan(totals(ex)['paid_out'] or totals(ex)['paid'])}元已执行到位并发放给申请执行人，"
+                "申请执行人已在案件群中确认收到执行款并签名确认。本案执行完毕，依法结案。"]
+    raise ValueError(which)
+
+
+def _issue(ex, actor, which, due_text=""):
+    from app.services import pdf
+    from app.services.events import record_event as _record
+    case = ex.case
+    title = DOCUMENT_TITLES[which]
+    addressee = _names(case, RESPONDENT) if which in ("notice", "property_order") else \
+        f"{_names(case, APPLICANT)}、{_names(case, RESPONDENT)}"
+    now = utcnow()
+    data = dict(court_name=case.court.name, case_number=case.number, title=title, addressee=addressee,
+                paragraphs=_paragraphs(ex, which, due_text), issued_at=now)
+    code = signatures.verification_code(signatures.content_hash(
+        {k: v for k, v in data.items() if k != "issued_at"} | {"at": now.isoformat()}), "enforcement")
+    data["verification_code"] = code
+    stored = storage.save_bytes(pdf.render_court_document(data), name=f"{title}{case.number}.pdf",
+                                content_type="application/pdf", actor=actor, case=case)
+    _record(case, actor, "document_issued", document=f"enforcement_{which}", title=title, stored_file_id=stored.id,
+            sha256=stored.sha256, verification_code=code)
+    return stored
+
+
+def _serve(case, actor, stored, parties, title):
+    """Serve through e-service where the party agreed to it; the rest the clerk serves on paper."""
+    from app.services import e_service
+    served, paper = [], []
+    for party in parties:
+        try:
+            served.append(e_service.serve(case, party, actor, stored_file=stored, kind="notice", title=title))
+        except (e_service.NoConsent, e_service.NoAddress):
+            paper.append(party)
+    return served, paper
+
+
+def report_deadline(days, now=None):
+    """The end of the court day `days` days from today."""
+    from app.services.hearings import court_tz, deadline_at
+    today = (now or utcnow()).astimezone(court_tz()).date()
+    return deadline_at(today + timedelta(days=days))
+
+
+def serve_opening_documents(case, actor, *, report_by):
+    """The notice of enforcement (执行通知书) and the order to report property (报告财产令): rendered, filed,
+    served to the respondent, and an item in the group with the reporting deadline."""
+    from app.services.hearings import format_deadline, post_item
+    if not is_court(case, actor):
+        raise NotAllowed()
+    ex = _lock(_require_open(case))
+    respondents = [p for p in case.parties if p.role == RESPONDENT]
+    due = format_deadline(report_by)
+    out = {}
+    for which in ("notice", "property_order"):
+        stored = _issue(ex, actor, which, due)
+        out[which] = (stored, *_serve(case, actor, stored, respondents, DOCUMENT_TITLES[which]))
+    if ex.hearing is not None and respondents:
+        with force_locale("zh"):
+            text = _("Report your property to the court by %(due)s (order to report property): income, bank "
+                     "accounts, real estate, vehicles, shares and other property.", due=due)
+        post_item(ex.hearing, actor, text, parties=respondents, deadline=report_by)
+    return out

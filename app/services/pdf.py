@@ -697,3 +697,19 @@ def render_mediation_agreement(d: dict) -> bytes:
     story += [Spacer(1, 8 * mm), _SignOff(court, _date_cn(signed), d.get("seal_png"))]
     return _build(story, title=f"{d.get('title', '调解协议')} {case_no}", court_name=court,
                   footer=_verification_footer(d), created=signed)
+
+
+def render_court_document(d: dict) -> bytes:
+    """A short court document with the seal: 执行通知书, 报告财产令, 结案通知书 and the like.
+    `d`: court_name, case_number, title, addressee, paragraphs, issued_at, verification_code/url."""
+    font, _ = _font()
+    S = _styles(font)
+    court, case_no, title = d.get("court_name", ""), d.get("case_number", ""), d.get("title", "")
+    issued = d.get("issued_at")
+    story = _header(S, court, title, case_no)
+    if d.get("addressee"):
+        story.append(Paragraph(_esc(f"{d['addressee']}："), S["base"]))
+    story += [Paragraph(_esc(p), S["body"]) for p in d.get("paragraphs", ())]
+    story += [Spacer(1, 10 * mm), _SignOff(court, _date_cn(issued), d.get("seal_png"))]
+    return _build(story, title=f"{court}{title} {case_no}", court_name=court, footer=_verification_footer(d),
+                  created=issued)

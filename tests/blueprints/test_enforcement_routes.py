@@ -130,3 +130,18 @@ def test_filer_names_the_instrument(client, auth, db, people):
                        content_type="multipart/form-data")
     assert resp.status_code == 302
     assert enf.execution_for(case).instrument_number == "(2025)沪0117民初9号"
+
+
+def test_judge_serves_the_opening_documents_and_the_respondent_opens_them(client, auth, db, people, make_enforcement):
+    from app.services import e_service
+    case = make_enforcement()
+    respondent_party = next(p for p in case.parties if p.role == "respondent")
+    e_service.record_consent(case, respondent_party, people["respondent"], "explicit")
+    db.session.commit()
+    auth.login(people["judge"])
+    assert client.post(f"/enforcement/cases/{case.id}/documents", data={"report_days": "5"}).status_code == 302
+    auth.logout()
+    auth.login(people["respondent"])
+    page = client.get(f"/enforcement/cases/{case.id}").data.decode()
+    assert "执行通知书" in page and "报告财产令" in page
+    assert client.post(f"/enforcement/cases/{case.id}/documents", data={"report_days": "5"}).status_code == 404

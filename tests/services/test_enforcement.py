@@ -213,5 +213,27 @@ def test_closing_as_completed_needs_the_applicant_and_confirmed_money(db, people
     ex = enf.execution_for(case)
     assert ex.status == "completed" and ex.closing_reason == "enforcement_completed"
     assert case.state == "closed" and conf.signature_application_id is not None
+    assert ex.closing_file is not None and ex.closing_file.content_type == "application/pdf"
     with pytest.raises(enf.NotOpen):
         enf.record_entry(case, judge, kind="payment", amount="1", on_date="2026-12-02")
+
+
+def test_notice_and_property_order_are_served_with_a_reporting_item(db, people, make_enforcement):
+    from app.models import ServiceOfDocument
+    from app.services import e_service, storage
+    case = make_enforcement()
+    respondent_party = next(p for p in case.parties if p.role == "respondent")
+    e_service.record_consent(case, respondent_party, people["judge"], "explicit")
+    with pytest.raises(NotAllowed):
+        enf.serve_opening_documents(case, people["applicant"], report_by=utcnow() + timedelta(days=5))
+    out = enf.serve_opening_documents(case, people["judge"], report_by=utcnow() + timedelta(days=5))
+    db.session.commit()
+    notice, served, paper = out["notice"]
+    assert notice.content_type == "application/pdf" and storage.read_bytes(notice).startswith(b"%PDF")
+    assert [s.party_id for s in served] == [respondent_party.id] and paper == []
+    titles = {s.title for s in db.session.scalars(db.select(ServiceOfDocument))}
+    assert titles == {"执行通知书", "报告财产令"}
+    from app.services.hearings import items_of
+    items = items_of(enf.execution_for(case).hearing)
+    assert len(items) == 1 and items[0].deadline > utcnow()
+    assert [a.party_id for a in items[0].addressees] == [respondent_party.id]

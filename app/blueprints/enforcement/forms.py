@@ -59,3 +59,8 @@ class EntryForm(FlaskForm):
 class RequestConfirmationForm(FlaskForm):
     days = IntegerField(_l("Days to answer"), default=3,
                         validators=[Optional(), NumberRange(min=1, max=30, message=_l("Between 1 and 30 days."))])
+
+
+class OpeningDocumentsForm(FlaskForm):
+    report_days = IntegerField(_l("Days to report property"), default=5,
+                               validators=[Optional(), NumberRange(min=1, max=60, message=_l("Between 1 and 60 days."))])

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from app.blueprints import case_or_404, load_or_404, signing_refused
 from app.blueprints.enforcement.forms import (ACTION_LABELS, CLUE_LABELS, ENTRY_LABELS, INSTRUMENT_LABELS, PARTY_LABELS,
                                               STATUS_LABELS, ApplicationForm, ClueActionForm, ClueForm, EntryForm,
+                                              OpeningDocumentsForm,
                                               RequestConfirmationForm)
 from app.blueprints.identity.gate import face_check_required
 from app.blueprints.transcripts.forms import ConfirmForm
@@ -85,7 +86,12 @@ def _page(case, ex, status=200, **forms):
     respondent = enf.is_respondent(case, current_user)
     pending = db.session.scalars(db.select(ReceiptConfirmation).where(
         ReceiptConfirmation.execution_id == ex.id).order_by(ReceiptConfirmation.id.desc())).all()
+    from app.models import ServiceOfDocument
+    q = db.select(ServiceOfDocument).where(ServiceOfDocument.case_id == case.id).order_by(ServiceOfDocument.id)
+    if not court:
+        q = q.where(ServiceOfDocument.recipient_id == current_user.id)
     return render("enforcement/case.html", case=case, ex=ex, totals=enf.totals(ex), court=court,
+                  services=db.session.scalars(q).all(), documents_form=OpeningDocumentsForm(),
                   applicant=applicant, respondent=respondent, confirmations=pending,
                   clue_form=forms.get("clue_form") or ClueForm(),
                   entry_form=forms.get("entry_form") or EntryForm(),
@@ -199,6 +205,38 @@ def entry_proof(entry_id):
     if entry.proof is None:
         abort(404)
     return storage.send_stored(entry.proof)
+
+
+@bp.route("/cases/<int:case_id>/documents", methods=["POST"])
+@login_required
+def serve_documents(case_id):
+    case, ex = _execution_or_404(case_id)
+    form = OpeningDocumentsForm()
+    if not enf.is_court(case, current_user):
+        abort(404)
+    if not form.validate_on_submit():
+        return _page(case, ex, 400)
+    try:
+        out = enf.serve_opening_documents(case, current_user, report_by=enf.report_deadline(form.report_days.data or 5))
+    except DomainError as exc:
+        db.session.rollback()
+        flash(_(exc.message, **exc.params), "error")
+        return _page(case, ex, exc.status)
+    db.session.commit()
+    paper = {p.name for _stored, _served, on_paper in out.values() for p in on_paper}
+    flash(_("The notice of enforcement and the order to report property were issued and served."), "success")
+    if paper:
+        flash(_("Not agreed to electronic service, serve on paper: %(names)s", names="、".join(sorted(paper))), "info")
+    return redirect(url_for(".case", case_id=case.id))
+
+
+@bp.route("/cases/<int:case_id>/closing.pdf")
+@login_required
+def closing_document(case_id):
+    case, ex = _execution_or_404(case_id)
+    if ex.closing_file is None:
+        abort(404)
+    return storage.send_stored(ex.closing_file)
 
 
 # --------------------------------------------------------------------------- closing as completed
