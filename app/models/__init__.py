@@ -15,5 +15,5 @@ from app.models.mediation import MediationAgreement, MediationConfirmation, Medi
 from app.models.service import ServiceChannelAttempt, ServiceOfDocument  # noqa: F401
 from app.models.signature import Signature, SignatureApplication  # noqa: F401
 from app.models.transcript import Transcript, TranscriptConfirmation, TranscriptVersion  # noqa: F401
-from app.models.enforcement import (ClueAction, ExecutionCase, LedgerEntry, PropertyClue,  # noqa: F401
-                                    ReceiptConfirmation)
+from app.models.enforcement import (ClueAction, EnforcementMeasure, ExecutionCase, ExecutionSettlement,  # noqa: F401
+                                    LedgerEntry, PropertyClue, ReceiptConfirmation, TerminationInterview)

@@ -152,3 +152,65 @@ class ReceiptConfirmation(db.Model):
 
     __table_args__ = (sa.CheckConstraint(sa.column("state").in_(CONFIRMATION_STATES), name="state"),
                       sa.CheckConstraint("amount >= 0", name="amount_nonnegative"))
+
+
+SETTLEMENT_STATES = ("signing", "in_force", "performed", "broken")
+MEASURE_KINDS = ("dishonest_list", "consumption_ban")  # 失信被执行人名单, 限制高消费
+# 终本 conditions (最高人民法院《关于严格规范终结本次执行程序的规定（试行）》第一条), as recorded at the interview.
+TERMINATION_CONDITIONS = ("order_served", "property_searched", "nothing_to_dispose", "measures_taken",
+                          "applicant_interviewed")
+
+
+class ExecutionSettlement(db.Model):
+    """A settlement in enforcement (执行和解): signed by both sides it suspends the case; performed it
+    closes the case as completed; broken, enforcement resumes."""
+    __tablename__ = "execution_settlements"
+    id = db.Column(db.Integer, primary_key=True)
+    execution_id = db.Column(db.ForeignKey("execution_cases.id"), nullable=False, index=True)
+    terms = db.Column(db.Text, nullable=False)
+    state = db.Column(db.String(12), nullable=False, default="signing")
+    content_hash = db.Column(db.String(64), nullable=False)
+    recorded_by_id = db.Column(db.ForeignKey("users.id"), nullable=False)
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+    in_force_at = db.Column(UTCDateTime)
+    ended_at = db.Column(UTCDateTime)
+    end_note = db.Column(db.Text, nullable=False, default="")
+
+    execution = db.relationship("ExecutionCase")
+
+    __table_args__ = (sa.CheckConstraint(sa.column("state").in_(SETTLEMENT_STATES), name="state"),)
+
+
+class EnforcementMeasure(db.Model):
+    """A listing as a dishonest person (失信) or a restriction on high consumption (限高); recorded, no integration."""
+    __tablename__ = "enforcement_measures"
+    id = db.Column(db.Integer, primary_key=True)
+    execution_id = db.Column(db.ForeignKey("execution_cases.id"), nullable=False, index=True)
+    kind = db.Column(db.String(16), nullable=False)
+    party_id = db.Column(db.ForeignKey("case_parties.id"), nullable=False)
+    start_on = db.Column(db.Date, nullable=False)
+    end_on = db.Column(db.Date)
+    reason = db.Column(db.Text, nullable=False)
+    recorded_by_id = db.Column(db.ForeignKey("users.id"), nullable=False)
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+
+    execution = db.relationship("ExecutionCase")
+    party = db.relationship("CaseParty")
+
+    __table_args__ = (sa.CheckConstraint(sa.column("kind").in_(MEASURE_KINDS), name="kind"),
+                      sa.CheckConstraint("end_on IS NULL OR end_on >= start_on", name="dates_in_order"))
+
+
+class TerminationInterview(db.Model):
+    """The interview before terminating this round of enforcement (终本约谈), with the conditions found met."""
+    __tablename__ = "termination_interviews"
+    id = db.Column(db.Integer, primary_key=True)
+    execution_id = db.Column(db.ForeignKey("execution_cases.id"), nullable=False, index=True)
+    held_on = db.Column(db.Date, nullable=False)
+    notes = db.Column(db.Text, nullable=False)
+    conditions = db.Column(db.JSON, nullable=False, default=list)
+    applicant_view = db.Column(db.Text, nullable=False, default="")
+    recorded_by_id = db.Column(db.ForeignKey("users.id"), nullable=False)
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+
+    execution = db.relationship("ExecutionCase")

@@ -512,7 +512,23 @@ def _paragraphs(ex, which, due_text):
         return [f"申请执行人{applicant}与被执行人{respondent}一案，执行依据为{inst}。",
                 f"本案执行款人民币{yuan(totals(ex)['paid_out'] or totals(ex)['paid'])}元已执行到位并发放给申请执行人，"
                 "申请执行人已在案件群中确认收到执行款并签名确认。本案执行完毕，依法结案。"]
+    if which == "terminated":
+        t = totals(ex)
+        interview = latest_interview(ex)
+        conds = "；".join(CONDITION_TEXT[c] for c in (interview.conditions if interview else ()))
+        return [f"申请执行人{applicant}与被执行人{respondent}一案，执行依据为{inst}。",
+                f"本案已执行到位人民币{yuan(t['paid'])}元，尚有人民币{owed}元未执行到位。",
+                f"本院于{interview.held_on.isoformat() if interview else ''}与申请执行人进行了终本约谈。经查：{conds}。",
+                "依照《最高人民法院关于适用〈中华人民共和国民事诉讼法〉的解释》第五百一十七条的规定，裁定如下：",
+                "终结本次执行程序。申请执行人发现被执行人有可供执行财产的，可以再次申请执行。被执行人仍负有继续履行义务。"]
     raise ValueError(which)
+
+
+CONDITION_TEXT = {"order_served": "已向被执行人发出执行通知、责令其报告财产",
+                  "property_searched": "已通过网络查控系统及申请执行人提供的线索对被执行人财产进行调查",
+                  "nothing_to_dispose": "未发现可供执行的财产或发现的财产不能处置",
+                  "measures_taken": "已对被执行人采取限制消费措施，符合条件的已纳入失信被执行人名单",
+                  "applicant_interviewed": "已与申请执行人约谈并告知本次执行程序终结的依据及法律后果"}
 
 
 def _issue(ex, actor, which, due_text=""):
@@ -573,3 +589,160 @@ def serve_opening_documents(case, actor, *, report_by):
                      "accounts, real estate, vehicles, shares and other property.", due=due)
         post_item(ex.hearing, actor, text, parties=respondents, deadline=report_by)
     return out
+
+
+# --------------------------------------------------------------------------- 5. settlement (执行和解)
+
+class SettlementNotInForce(InvalidState):
+    message = N_("The settlement is not in force.")
+
+
+def settlement_hash(s):
+    return signatures.content_hash({"settlement": s.id, "case": s.execution.case.number, "terms": s.terms})
+
+
+def record_settlement(case, actor, *, terms):
+    """The judge records the agreed terms; both sides then confirm and sign them."""
+    from app.models.enforcement import ExecutionSettlement
+    if not is_court(case, actor):
+        raise NotAllowed()
+    ex = _lock(_require_open(case))
+    terms = (terms or "").strip()
+    if not terms:
+        raise EmptyText()
+    if ex.status != "open":
+        raise NotOpen()
+    s = ExecutionSettlement(execution=ex, terms=terms[:8000], recorded_by_id=actor.id, content_hash="")
+    db.session.add(s)
+    db.session.flush()
+    s.content_hash = settlement_hash(s)
+    record_event(case, actor, "settlement_recorded", settlement_id=s.id, content_hash=s.content_hash)
+    return s
+
+
+def settlement_signers(s):
+    from app.models import SignatureApplication
+    rows = db.session.scalars(select(SignatureApplication).where(
+        SignatureApplication.document_kind == "enforcement", SignatureApplication.document_id == s.id,
+        SignatureApplication.document_hash == s.content_hash)).all()
+    return {r.user_id for r in rows}
+
+
+def _sides_signed(s):
+    case, signed = s.execution.case, settlement_signers(s)
+    def side_done(role):
+        return any(p.role == role and ({p.user_id, p.lawyer_id} & signed) for p in case.parties)
+    return side_done(APPLICANT) and side_done(RESPONDENT)
+
+
+def sign_settlement(s, actor, face_session, confirmed_hash):
+    """A party confirms and signs; once both sides have, the settlement is in force and enforcement suspended."""
+    case = s.execution.case
+    if not (is_applicant(case, actor) or is_respondent(case, actor)):
+        raise NotAllowed()
+    ex = _lock(s.execution)
+    if s.state != "signing":
+        raise InvalidState()
+    signatures.apply_signature(actor, face_session, "enforcement", s.id, s.content_hash, confirmed_hash)
+    record_event(case, actor, "settlement_signed", settlement_id=s.id, content_hash=s.content_hash)
+    if _sides_signed(s):
+        s.state, s.in_force_at = "in_force", utcnow()
+        ex.status = "suspended"
+        record_event(case, None, "enforcement_suspended", settlement_id=s.id)
+    db.session.flush()
+    return s
+
+
+def end_settlement(s, actor, *, performed, note=""):
+    """Performed: the case closes as completed. Broken: enforcement resumes (恢复执行)."""
+    case = s.execution.case
+    if not is_court(case, actor):
+        raise NotAllowed()
+    ex = _lock(s.execution)
+    if s.state != "in_force":
+        raise SettlementNotInForce()
+    s.state, s.ended_at, s.end_note = ("performed" if performed else "broken"), utcnow(), (note or "").strip()[:4000]
+    record_event(case, actor, "settlement_performed" if performed else "settlement_broken", settlement_id=s.id,
+                 note=s.end_note)
+    if performed:
+        _finish(ex, actor, "enforcement_completed")
+    else:
+        ex.status = "open"
+        record_event(case, actor, "enforcement_resumed", settlement_id=s.id)
+    db.session.flush()
+    return s
+
+
+# --------------------------------------------------------------------------- 7. measures (失信 / 限高)
+
+def record_measure(case, actor, *, kind, party, start_on, end_on=None, reason):
+    from app.models.enforcement import MEASURE_KINDS, EnforcementMeasure
+    if not is_court(case, actor):
+        raise NotAllowed()
+    ex = _require_open(case)
+    if kind not in MEASURE_KINDS or party is None or party.case_id != case.id or party.role != RESPONDENT:
+        raise DomainError()
+    reason = (reason or "").strip()
+    if not reason:
+        raise EmptyText()
+    start_on, end_on = parse_date(start_on), parse_date(end_on, allow_empty=True)
+    if end_on is not None and end_on < start_on:
+        raise BadDate()
+    m = EnforcementMeasure(execution=ex, kind=kind, party_id=party.id, start_on=start_on, end_on=end_on,
+                           reason=reason[:4000], recorded_by_id=actor.id)
+    db.session.add(m)
+    db.session.flush()
+    record_event(case, actor, "measure_recorded", measure_id=m.id, measure=kind, party_name=party.name,
+                 start_on=start_on.isoformat(), end_on=end_on.isoformat() if end_on else None, reason=m.reason)
+    return m
+
+
+# --------------------------------------------------------------------------- 6. 终本 after an interview
+
+class ConditionsNotMet(InvalidState):
+    message = N_("This round of enforcement can end only when every condition is met and recorded at the interview.")
+
+
+class NoInterview(InvalidState):
+    message = N_("Record the interview (终本约谈) with the applicant first.")
+
+
+def record_interview(case, actor, *, held_on, notes, conditions, applicant_view=""):
+    from app.models.enforcement import TERMINATION_CONDITIONS, TerminationInterview
+    if not is_court(case, actor):
+        raise NotAllowed()
+    ex = _require_open(case)
+    notes = (notes or "").strip()
+    if not notes:
+        raise EmptyText()
+    conditions = [c for c in TERMINATION_CONDITIONS if c in set(conditions or ())]
+    row = TerminationInterview(execution=ex, held_on=parse_date(held_on), notes=notes[:8000], conditions=conditions,
+                               applicant_view=(applicant_view or "").strip()[:4000], recorded_by_id=actor.id)
+    db.session.add(row)
+    db.session.flush()
+    record_event(case, actor, "termination_interview", interview_id=row.id, held_on=row.held_on.isoformat(),
+                 conditions=conditions, notes=row.notes)
+    return row
+
+
+def latest_interview(ex):
+    from app.models.enforcement import TerminationInterview
+    return db.session.scalar(select(TerminationInterview).where(TerminationInterview.execution_id == ex.id)
+                             .order_by(TerminationInterview.id.desc()).limit(1))
+
+
+def terminate(case, actor):
+    """终结本次执行程序: only after an interview that found every condition met; served to both sides."""
+    from app.models.enforcement import TERMINATION_CONDITIONS
+    if not is_court(case, actor):
+        raise NotAllowed()
+    ex = _lock(_require_open(case))
+    if totals(ex)["unconfirmed"]:
+        raise UnconfirmedPayments()
+    interview = latest_interview(ex)
+    if interview is None:
+        raise NoInterview()
+    if set(interview.conditions) != set(TERMINATION_CONDITIONS):
+        raise ConditionsNotMet()
+    _finish(ex, actor, "enforcement_terminated")
+    return ex

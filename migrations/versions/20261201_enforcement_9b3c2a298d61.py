@@ -1,8 +1,8 @@
-"""enforcement: execution cases, property clues, the money ledger, receipt confirmations
+"""enforcement: execution cases, property clues, the money ledger, receipt confirmations, settlements, measures, 终本 interviews
 
 Revision ID: 9b3c2a298d61
 Revises: f62500bce707
-Create Date: 2026-12-01 18:21:23.942659
+Create Date: 2026-12-01 18:33:12.956982
 
 """
 from alembic import op
@@ -51,6 +51,45 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_execution_cases')),
     sa.UniqueConstraint('case_id', name=op.f('uq_execution_cases_case_id'))
     )
+    op.create_table('enforcement_measures',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('execution_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('party_id', sa.Integer(), nullable=False),
+    sa.Column('start_on', sa.Date(), nullable=False),
+    sa.Column('end_on', sa.Date(), nullable=True),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("kind IN ('dishonest_list', 'consumption_ban')", name=op.f('ck_enforcement_measures_kind')),
+    sa.CheckConstraint('end_on IS NULL OR end_on >= start_on', name=op.f('ck_enforcement_measures_dates_in_order')),
+    sa.ForeignKeyConstraint(['execution_id'], ['execution_cases.id'], name=op.f('fk_enforcement_measures_execution_id_execution_cases')),
+    sa.ForeignKeyConstraint(['party_id'], ['case_parties.id'], name=op.f('fk_enforcement_measures_party_id_case_parties')),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['users.id'], name=op.f('fk_enforcement_measures_recorded_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_enforcement_measures'))
+    )
+    with op.batch_alter_table('enforcement_measures', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_enforcement_measures_execution_id'), ['execution_id'], unique=False)
+
+    op.create_table('execution_settlements',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('execution_id', sa.Integer(), nullable=False),
+    sa.Column('terms', sa.Text(), nullable=False),
+    sa.Column('state', sa.String(length=12), nullable=False),
+    sa.Column('content_hash', sa.String(length=64), nullable=False),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('in_force_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('end_note', sa.Text(), nullable=False),
+    sa.CheckConstraint("state IN ('signing', 'in_force', 'performed', 'broken')", name=op.f('ck_execution_settlements_state')),
+    sa.ForeignKeyConstraint(['execution_id'], ['execution_cases.id'], name=op.f('fk_execution_settlements_execution_id_execution_cases')),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['users.id'], name=op.f('fk_execution_settlements_recorded_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_execution_settlements'))
+    )
+    with op.batch_alter_table('execution_settlements', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_execution_settlements_execution_id'), ['execution_id'], unique=False)
+
     op.create_table('ledger_entries',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('execution_id', sa.Integer(), nullable=False),
@@ -92,6 +131,22 @@ def upgrade():
     )
     with op.batch_alter_table('property_clues', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_property_clues_execution_id'), ['execution_id'], unique=False)
+
+    op.create_table('termination_interviews',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('execution_id', sa.Integer(), nullable=False),
+    sa.Column('held_on', sa.Date(), nullable=False),
+    sa.Column('notes', sa.Text(), nullable=False),
+    sa.Column('conditions', sa.JSON(), nullable=False),
+    sa.Column('applicant_view', sa.Text(), nullable=False),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['execution_id'], ['execution_cases.id'], name=op.f('fk_termination_interviews_execution_id_execution_cases')),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['users.id'], name=op.f('fk_termination_interviews_recorded_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_termination_interviews'))
+    )
+    with op.batch_alter_table('termination_interviews', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_termination_interviews_execution_id'), ['execution_id'], unique=False)
 
     op.create_table('clue_actions',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -135,7 +190,7 @@ def upgrade():
     with op.batch_alter_table('receipt_confirmations', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_receipt_confirmations_execution_id'), ['execution_id'], unique=False)
 
-    # Signatures may now be applied to enforcement documents (the applicant's confirmation of receipt).
+    # Signatures may now be applied to enforcement documents (receipt confirmations, settlements).
     with op.batch_alter_table('signature_applications', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_signature_applications_document_kind'), type_='check')
         batch_op.create_check_constraint(op.f('ck_signature_applications_document_kind'),
@@ -157,6 +212,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_clue_actions_clue_id'))
 
     op.drop_table('clue_actions')
+    with op.batch_alter_table('termination_interviews', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_termination_interviews_execution_id'))
+
+    op.drop_table('termination_interviews')
     with op.batch_alter_table('property_clues', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_property_clues_execution_id'))
 
@@ -165,5 +224,13 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_ledger_entries_execution_id'))
 
     op.drop_table('ledger_entries')
+    with op.batch_alter_table('execution_settlements', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_execution_settlements_execution_id'))
+
+    op.drop_table('execution_settlements')
+    with op.batch_alter_table('enforcement_measures', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_enforcement_measures_execution_id'))
+
+    op.drop_table('enforcement_measures')
     op.drop_table('execution_cases')
     # ### end Alembic commands ###

@@ -237,3 +237,62 @@ def test_notice_and_property_order_are_served_with_a_reporting_item(db, people, 
     items = items_of(enf.execution_for(case).hearing)
     assert len(items) == 1 and items[0].deadline > utcnow()
     assert [a.party_id for a in items[0].addressees] == [respondent_party.id]
+
+
+def test_settlement_suspends_performing_closes_breaking_resumes(db, people, make_enforcement):
+    judge, app_, resp = people["judge"], people["applicant"], people["respondent"]
+    for user in (app_, resp):
+        _signature(db, user)
+    case = make_enforcement(amount="1000")
+    s = enf.record_settlement(case, judge, terms="被执行人于2026年12月31日前分两期付清1,000元。")
+    with pytest.raises(NotAllowed):
+        enf.sign_settlement(s, people["outsider"], _face(db, people["outsider"]), s.content_hash)
+    enf.sign_settlement(s, app_, _face(db, app_), s.content_hash)
+    assert s.state == "signing" and enf.execution_for(case).status == "open"
+    enf.sign_settlement(s, resp, _face(db, resp), s.content_hash)
+    assert s.state == "in_force" and enf.execution_for(case).status == "suspended"
+    assert case.state != "closed" and case.state != "mediated"  # a settlement suspends; it does not close
+    enf.end_settlement(s, judge, performed=False, note="第一期未按期支付")
+    assert enf.execution_for(case).status == "open"
+    with pytest.raises(enf.SettlementNotInForce):
+        enf.end_settlement(s, judge, performed=True)
+    s2 = enf.record_settlement(case, judge, terms="被执行人于2027年1月10日前一次性付清。")
+    enf.sign_settlement(s2, app_, _face(db, app_), s2.content_hash)
+    enf.sign_settlement(s2, resp, _face(db, resp), s2.content_hash)
+    enf.end_settlement(s2, judge, performed=True, note="已履行")
+    assert enf.execution_for(case).status == "completed" and case.state == "closed"
+
+
+def test_measures_are_recorded_with_dates_and_reason(db, people, make_enforcement):
+    case = make_enforcement()
+    resp_party = next(p for p in case.parties if p.role == "respondent")
+    with pytest.raises(NotAllowed):
+        enf.record_measure(case, people["applicant"], kind="consumption_ban", party=resp_party,
+                           start_on="2026-12-01", reason="x")
+    with pytest.raises(enf.BadDate):
+        enf.record_measure(case, people["judge"], kind="consumption_ban", party=resp_party,
+                           start_on="2026-12-01", end_on="2026-11-01", reason="未履行")
+    with pytest.raises(DomainError):  # only against the respondent
+        enf.record_measure(case, people["judge"], kind="dishonest_list", party=case.parties[0],
+                           start_on="2026-12-01", reason="x")
+    m = enf.record_measure(case, people["judge"], kind="dishonest_list", party=resp_party, start_on="2026-12-01",
+                           end_on="2028-12-01", reason="有履行能力而拒不履行")
+    assert m.start_on == date(2026, 12, 1) and m.end_on == date(2028, 12, 1)
+
+
+def test_termination_needs_an_interview_with_every_condition(db, people, make_enforcement):
+    from app.models.enforcement import TERMINATION_CONDITIONS
+    case = make_enforcement()
+    judge = people["judge"]
+    with pytest.raises(enf.NoInterview):
+        enf.terminate(case, judge)
+    enf.record_interview(case, judge, held_on="2026-12-01", notes="告知终本依据", conditions=["order_served"])
+    with pytest.raises(enf.ConditionsNotMet):
+        enf.terminate(case, judge)
+    enf.record_interview(case, judge, held_on="2026-12-02", notes="申请执行人无异议", conditions=list(TERMINATION_CONDITIONS),
+                         applicant_view="同意终本")
+    with pytest.raises(NotAllowed):
+        enf.terminate(case, people["applicant"])
+    ex = enf.terminate(case, judge)
+    assert ex.status == "terminated" and ex.closing_reason == "enforcement_terminated" and case.state == "closed"
+    assert ex.closing_file is not None
