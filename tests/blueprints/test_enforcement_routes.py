@@ -145,3 +145,38 @@ def test_judge_serves_the_opening_documents_and_the_respondent_opens_them(client
     page = client.get(f"/enforcement/cases/{case.id}").data.decode()
     assert "执行通知书" in page and "报告财产令" in page
     assert client.post(f"/enforcement/cases/{case.id}/documents", data={"report_days": "5"}).status_code == 404
+
+
+def test_settlement_measures_and_termination_pages(client, auth, db, people, make_enforcement):
+    from app.models.enforcement import TERMINATION_CONDITIONS, ExecutionSettlement
+    case = make_enforcement()
+    resp_party = next(p for p in case.parties if p.role == "respondent")
+    auth.login(people["judge"])
+    base = f"/enforcement/cases/{case.id}"
+    assert client.get(base).status_code == 200
+    assert client.post(f"{base}/settlements", data={"terms": "分两期付清"}).status_code == 302
+    s = db.session.scalars(db.select(ExecutionSettlement)).one()
+    r = client.post(f"{base}/measures", data={"kind": "consumption_ban", "party": str(resp_party.id),
+                                              "start_on": "2026-13-01", "reason": "拒不履行"})
+    assert r.status_code == 400 and "拒不履行".encode() in r.data  # the reason typed is kept
+    assert client.post(f"{base}/measures", data={"kind": "consumption_ban", "party": str(resp_party.id),
+                                                 "start_on": "2026-12-01", "reason": "拒不履行"}).status_code == 302
+    assert client.post(f"{base}/terminate").status_code == 302
+    assert enf.execution_for(case).status == "open"  # no interview yet: refused
+    assert client.post(f"{base}/interviews", data={"held_on": "2026-12-02", "notes": "约谈",
+                                                   "conditions": list(TERMINATION_CONDITIONS)}).status_code == 302
+    auth.logout()
+    # a party signs the settlement after a face check; the respondent cannot terminate
+    _signature(db, people["respondent"])
+    db.session.commit()
+    auth.login(people["respondent"], face=True)
+    assert client.post(f"{base}/terminate").status_code == 404
+    page = client.get(f"{base}/settlements/{s.id}")
+    assert page.status_code == 200 and b'name="agree"' in page.data
+    assert client.post(f"{base}/settlements/{s.id}/sign",
+                       data={"doc_hash": s.content_hash, "agree": "y"}).status_code == 302
+    assert people["respondent"].id in enf.settlement_signers(db.session.get(ExecutionSettlement, s.id))
+    auth.logout()
+    auth.login(people["judge"])
+    assert client.post(f"{base}/terminate").status_code == 302
+    assert enf.execution_for(db.session.get(Case, case.id)).status == "terminated"

@@ -2,7 +2,8 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import IntegerField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 INSTRUMENT_LABELS = {"judgment": _l("Judgment"), "ruling": _l("Ruling"), "mediation": _l("Mediation document"),
@@ -64,3 +65,41 @@ class RequestConfirmationForm(FlaskForm):
 class OpeningDocumentsForm(FlaskForm):
     report_days = IntegerField(_l("Days to report property"), default=5,
                                validators=[Optional(), NumberRange(min=1, max=60, message=_l("Between 1 and 60 days."))])
+
+MEASURE_LABELS = {"dishonest_list": _l("Listed as a dishonest person subject to enforcement"),
+                  "consumption_ban": _l("Restricted from high consumption")}
+CONDITION_LABELS = {"order_served": _l("Notice of enforcement and order to report property served"),
+                    "property_searched": _l("Property searched through the network and the applicant's clues"),
+                    "nothing_to_dispose": _l("No property found, or none that can be disposed of"),
+                    "measures_taken": _l("Consumption restricted; listed as dishonest where the law allows"),
+                    "applicant_interviewed": _l("Applicant told the grounds and consequences at the interview")}
+SETTLEMENT_LABELS = {"signing": _l("Awaiting signatures"), "in_force": _l("In force (enforcement suspended)"),
+                     "performed": _l("Performed"), "broken": _l("Broken (enforcement resumed)")}
+
+
+class SettlementForm(FlaskForm):
+    terms = TextAreaField(_l("Terms of the settlement"), validators=[DataRequired(_l("Enter a description.")),
+                                                                     Length(max=8000)])
+
+
+class EndSettlementForm(FlaskForm):
+    outcome = RadioField(_l("Outcome"), choices=[("performed", _l("Performed")), ("broken", _l("Broken"))],
+                         validators=[DataRequired(_l("Choose an outcome."))])
+    note = TextAreaField(_l("Note"), validators=[Length(max=4000)])
+
+
+class MeasureForm(FlaskForm):
+    kind = SelectField(_l("Measure"), choices=list(MEASURE_LABELS.items()))
+    party = SelectField(_l("Person"), coerce=int, choices=[], validate_choice=False)
+    start_on = StringField(_l("From (YYYY-MM-DD)"), validators=[DataRequired(_l("Enter a date like 2026-12-01."))])
+    end_on = StringField(_l("Until (optional)"))
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(_l("Enter a description.")), Length(max=4000)])
+
+
+class InterviewForm(FlaskForm):
+    held_on = StringField(_l("Date of the interview (YYYY-MM-DD)"),
+                          validators=[DataRequired(_l("Enter a date like 2026-12-01."))])
+    notes = TextAreaField(_l("What was said"), validators=[DataRequired(_l("Enter a description.")), Length(max=8000)])
+    applicant_view = TextAreaField(_l("The applicant's view"), validators=[Length(max=4000)])
+    conditions = SelectMultipleField(_l("Conditions met"), choices=list(CONDITION_LABELS.items()),
+                                     option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False))

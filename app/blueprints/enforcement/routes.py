@@ -9,21 +9,25 @@ from flask_login import current_user, login_required
 from app.blueprints import case_or_404, load_or_404, signing_refused
 from app.blueprints.enforcement.forms import (ACTION_LABELS, CLUE_LABELS, ENTRY_LABELS, INSTRUMENT_LABELS, PARTY_LABELS,
                                               STATUS_LABELS, ApplicationForm, ClueActionForm, ClueForm, EntryForm,
-                                              OpeningDocumentsForm,
+                                              OpeningDocumentsForm, CONDITION_LABELS, MEASURE_LABELS,
+                                              SETTLEMENT_LABELS, EndSettlementForm, InterviewForm, MeasureForm,
+                                              SettlementForm,
                                               RequestConfirmationForm)
 from app.blueprints.identity.gate import face_check_required
 from app.blueprints.transcripts.forms import ConfirmForm
 from app.extensions import db
 from app.htmx import render
 from app.models import utcnow
-from app.models.enforcement import LedgerEntry, PropertyClue, ReceiptConfirmation
+from app.models.enforcement import (EnforcementMeasure, ExecutionSettlement, LedgerEntry, PropertyClue,
+                                    ReceiptConfirmation)
 from app.services import enforcement as enf, signatures, storage
 from app.services.errors import DomainError
 
 bp = Blueprint("enforcement", __name__, url_prefix="/enforcement")
 
 LABELS = dict(instrument_labels=INSTRUMENT_LABELS, clue_labels=CLUE_LABELS, action_labels=ACTION_LABELS,
-              entry_labels=ENTRY_LABELS, status_labels=STATUS_LABELS, party_labels=PARTY_LABELS, yuan=enf.yuan)
+              entry_labels=ENTRY_LABELS, status_labels=STATUS_LABELS, measure_labels=MEASURE_LABELS,
+              condition_labels=CONDITION_LABELS, settlement_labels=SETTLEMENT_LABELS, party_labels=PARTY_LABELS, yuan=enf.yuan)
 
 
 def _upload(field):
@@ -92,6 +96,14 @@ def _page(case, ex, status=200, **forms):
         q = q.where(ServiceOfDocument.recipient_id == current_user.id)
     return render("enforcement/case.html", case=case, ex=ex, totals=enf.totals(ex), court=court,
                   services=db.session.scalars(q).all(), documents_form=OpeningDocumentsForm(),
+                  settlements=db.session.scalars(db.select(ExecutionSettlement).where(
+                      ExecutionSettlement.execution_id == ex.id).order_by(ExecutionSettlement.id)).all(),
+                  measures=db.session.scalars(db.select(EnforcementMeasure).where(
+                      EnforcementMeasure.execution_id == ex.id).order_by(EnforcementMeasure.id)).all(),
+                  interview=enf.latest_interview(ex),
+                  settlement_form=forms.get("settlement_form") or SettlementForm(),
+                  end_form=EndSettlementForm(), measure_form=forms.get("measure_form") or _measure_form(case),
+                  interview_form=forms.get("interview_form") or InterviewForm(),
                   applicant=applicant, respondent=respondent, confirmations=pending,
                   clue_form=forms.get("clue_form") or ClueForm(),
                   entry_form=forms.get("entry_form") or EntryForm(),
@@ -299,6 +311,143 @@ def confirm(case_id, conf_id):
     db.session.commit()
     flash(_("Thank you. You confirmed receipt; the enforcement case is closed as completed."), "success")
     return redirect(back)
+
+
+# --------------------------------------------------------------------------- settlement, measures, 终本
+
+def _measure_form(case, formdata=None):
+    form = MeasureForm() if formdata else MeasureForm(formdata=None)
+    form.party.choices = [(p.id, p.name) for p in case.parties if p.role == enf.RESPONDENT]
+    return form
+
+
+def _court_post(case_id, form, call, done, anchor, form_name):
+    """One shape for the court's recording forms: validate, call, commit, or re-render keeping the input."""
+    case, ex = _execution_or_404(case_id)
+    if not enf.is_court(case, current_user):
+        abort(404)
+    if not form.validate_on_submit():
+        return _page(case, ex, 400, **{form_name: form})
+    try:
+        call(case, form)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(_(exc.message, **exc.params), "error")
+        return _page(case, ex, exc.status, **{form_name: form})
+    db.session.commit()
+    flash(done, "success")
+    return redirect(url_for(".case", case_id=case.id) + anchor)
+
+
+@bp.route("/cases/<int:case_id>/settlements", methods=["POST"])
+@login_required
+def add_settlement(case_id):
+    return _court_post(case_id, SettlementForm(),
+                       lambda case, f: enf.record_settlement(case, current_user, terms=f.terms.data),
+                       _("The settlement is recorded; both sides are asked to confirm and sign it."),
+                       "#settlement", "settlement_form")
+
+
+def _settlement_or_404(case_id, sid):
+    case, ex = _execution_or_404(case_id)
+    s = load_or_404(ExecutionSettlement, sid, can=None)
+    if s.execution_id != ex.id:
+        abort(404)
+    return case, s
+
+
+@bp.route("/cases/<int:case_id>/settlements/<int:sid>")
+@login_required
+def settlement(case_id, sid):
+    case, s = _settlement_or_404(case_id, sid)
+    signer = enf.is_applicant(case, current_user) or enf.is_respondent(case, current_user)
+    return render("enforcement/settlement.html", case=case, s=s, signed=enf.settlement_signers(s),
+                  can_sign=signer and current_user.id not in enf.settlement_signers(s),
+                  form=ConfirmForm(doc_hash=s.content_hash), end_form=EndSettlementForm(),
+                  court=enf.is_court(case, current_user),
+                  has_signature=signatures.current_signature(current_user) is not None, **LABELS)
+
+
+@bp.route("/cases/<int:case_id>/settlements/<int:sid>/sign", methods=["GET", "POST"])
+@login_required
+@face_check_required
+def sign_settlement(case_id, sid):
+    case, s = _settlement_or_404(case_id, sid)
+    back = url_for(".settlement", case_id=case.id, sid=s.id)
+    form = ConfirmForm()
+    if not form.is_submitted():
+        return redirect(back)
+    if not form.validate():
+        flash(_("Tick the box to confirm you have read this version."), "error")
+        return redirect(back)
+    refusal = signing_refused(lambda: enf.sign_settlement(s, current_user, current_user.session_row,
+                                                          form.doc_hash.data), back)
+    if refusal:
+        return refusal
+    db.session.commit()
+    flash(_("You have confirmed and signed the settlement."), "success")
+    return redirect(back)
+
+
+@bp.route("/cases/<int:case_id>/settlements/<int:sid>/end", methods=["POST"])
+@login_required
+def end_settlement(case_id, sid):
+    case, s = _settlement_or_404(case_id, sid)
+    back = url_for(".settlement", case_id=case.id, sid=s.id)
+    form = EndSettlementForm()
+    if not enf.is_court(case, current_user):
+        abort(404)
+    if not form.validate_on_submit():
+        flash(_("Choose an outcome."), "error")
+        return redirect(back)
+    try:
+        enf.end_settlement(s, current_user, performed=form.outcome.data == "performed", note=form.note.data)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(_(exc.message, **exc.params), "error")
+        return redirect(back)
+    db.session.commit()
+    flash(_("Recorded."), "success")
+    return redirect(back)
+
+
+@bp.route("/cases/<int:case_id>/measures", methods=["POST"])
+@login_required
+def add_measure(case_id):
+    case = case_or_404(case_id)
+    parties = {p.id: p for p in case.parties}
+    return _court_post(case_id, _measure_form(case, formdata=True),
+                       lambda case, f: enf.record_measure(case, current_user, kind=f.kind.data,
+                                                          party=parties.get(f.party.data), start_on=f.start_on.data,
+                                                          end_on=f.end_on.data, reason=f.reason.data),
+                       _("The measure is recorded."), "#measures", "measure_form")
+
+
+@bp.route("/cases/<int:case_id>/interviews", methods=["POST"])
+@login_required
+def add_interview(case_id):
+    return _court_post(case_id, InterviewForm(),
+                       lambda case, f: enf.record_interview(case, current_user, held_on=f.held_on.data,
+                                                            notes=f.notes.data, conditions=f.conditions.data,
+                                                            applicant_view=f.applicant_view.data),
+                       _("The interview is recorded."), "#closing", "interview_form")
+
+
+@bp.route("/cases/<int:case_id>/terminate", methods=["POST"])
+@login_required
+def terminate(case_id):
+    case, ex = _execution_or_404(case_id)
+    if not enf.is_court(case, current_user):
+        abort(404)
+    try:
+        enf.terminate(case, current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(_(exc.message, **exc.params), "error")
+        return redirect(url_for(".case", case_id=case.id) + "#closing")
+    db.session.commit()
+    flash(_("This round of enforcement is terminated; the ruling was served to both sides."), "success")
+    return redirect(url_for(".case", case_id=case.id))
 
 
 # --------------------------------------------------------------------------- the judge's view
