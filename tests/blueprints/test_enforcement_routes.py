@@ -180,3 +180,19 @@ def test_settlement_measures_and_termination_pages(client, auth, db, people, mak
     auth.login(people["judge"])
     assert client.post(f"{base}/terminate").status_code == 302
     assert enf.execution_for(db.session.get(Case, case.id)).status == "terminated"
+
+
+def test_the_group_item_links_to_the_confirmation_page(client, auth, db, people, make_enforcement):
+    from datetime import timedelta
+    from app.models import utcnow
+    case = make_enforcement(amount="100")
+    enf.record_entry(case, people["judge"], kind="payment", amount="100", on_date="2026-12-01")
+    conf = enf.request_receipt_confirmation(case, people["judge"], deadline=utcnow() + timedelta(days=2))
+    from app.services.hearings import give_consent
+    give_consent(conf.item.hearing, people["applicant"], True)  # consent to this stage online (同意在线)
+    db.session.commit()
+    auth.login(people["applicant"], face=True)
+    page = client.get(f"/cases/{case.id}/hearings/{conf.item.hearing_id}/items/{conf.item_id}").data.decode()
+    assert f'<a href="/enforcement/cases/{case.id}/confirmations/{conf.id}">' in page
+    filing_page = client.get(f"/filings/{case.filing_ref}").data.decode()
+    assert f"/enforcement/cases/{case.id}" in filing_page

@@ -1,6 +1,9 @@
 """Enforcement routes (执行): thin; load with a predicate, call one service, commit once.
 Bad input re-renders the page with what was typed and the reason; nothing is lost."""
+import re
 from datetime import timedelta
+
+from markupsafe import Markup, escape
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
@@ -24,6 +27,16 @@ from app.services import enforcement as enf, signatures, storage
 from app.services.errors import DomainError
 
 bp = Blueprint("enforcement", __name__, url_prefix="/enforcement")
+_OWN_PATH = re.compile(r"(/enforcement/cases/\d+/confirmations/\d+)")
+
+
+@bp.app_template_filter("court_links")
+def court_links(text):
+    """Escape a message and make this court's own enforcement paths in it clickable (the judge's
+    "confirm you received …" item points at the confirmation page). Nothing else becomes a link."""
+    parts = _OWN_PATH.split(text or "")
+    return Markup("").join(Markup('<a href="{0}">{0}</a>').format(p) if _OWN_PATH.fullmatch(p) else escape(p)
+                           for p in parts)
 
 LABELS = dict(instrument_labels=INSTRUMENT_LABELS, clue_labels=CLUE_LABELS, action_labels=ACTION_LABELS,
               entry_labels=ENTRY_LABELS, status_labels=STATUS_LABELS, measure_labels=MEASURE_LABELS,
