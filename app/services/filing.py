@@ -801,7 +801,7 @@ def make_acceptance_notice(case_id, notify=True):
         kind_label = str(KIND_LABELS.get(case.kind, case.kind))
     pdf = render_acceptance_notice({
         "court_name": case.court.name, "case_number": case.case_number, "case_title": case.title,
-        "kind_label": kind_label, "accepted_at": case.accepted_at, "filer_name": "、".join(own) or case.filed_by.name,
+        "kind_label": kind_label, "kind": case.kind, "accepted_at": case.accepted_at, "filer_name": "、".join(own) or case.filed_by.name,
         "judge_name": case.judge.name if case.judge else None, "verification_code": code,
         "verification_url": _url(f"/verify/{code}")})
     stored = storage.save_bytes(pdf, name=f"受理通知书{case.case_number}.pdf", content_type="application/pdf",

@@ -568,8 +568,10 @@ def render_acceptance_notice(d: dict) -> bytes:
     else:
         title = d.get("case_title", "")
         std = [
-            "你（单位）提交的起诉状已收到。经审查，符合法定受理条件，本院决定立案审理。"
-            "现将有关事项通知如下：",
+            ("你（单位）提交的强制执行申请书已收到。经审查，符合法定受理条件，本院决定立案执行。"
+             if d.get("kind") == "enforcement" else
+             "你（单位）提交的起诉状已收到。经审查，符合法定受理条件，本院决定立案审理。")
+            + "现将有关事项通知如下：",
             f"一、本案案号为{case_no}，案件名称为{title}，"
             f"案件类型为{d.get('kind_label', '')}，立案日期为{_date_cn(accepted)}。",
             ("二、本案由" + d["judge_name"] + "承办。") if d.get("judge_name")

@@ -296,3 +296,19 @@ def test_termination_needs_an_interview_with_every_condition(db, people, make_en
     ex = enf.terminate(case, judge)
     assert ex.status == "terminated" and ex.closing_reason == "enforcement_terminated" and case.state == "closed"
     assert ex.closing_file is not None
+
+
+def test_documents_say_the_enforcement_words(db, people, make_enforcement, tmp_path):
+    """执行通知书 names 申请执行人/被执行人; the acceptance notice says 强制执行申请书, not 起诉状."""
+    from app.services import pdf, storage
+    from app.services.transcripts import ROLE_LABELS
+    from tests.services.documents_helpers import pdftotext
+    assert (ROLE_LABELS["applicant"], ROLE_LABELS["respondent"]) == ("申请执行人", "被执行人")
+    text = pdftotext(pdf.render_acceptance_notice({"court_name": "测试法院", "case_number": "(2026)沪0101执1号",
+                                                   "case_title": "t", "kind": "enforcement",
+                                                   "accepted_at": utcnow()}), tmp_path)
+    assert "强制执行申请书" in text and "起诉状" not in text
+    case = make_enforcement()
+    stored = enf._issue(enf.execution_for(case), people["judge"], "notice")
+    text = pdftotext(storage.read_bytes(stored), tmp_path).replace("\n", "")
+    assert "申请执行人" in text and "被执行人" in text and "23,084.00" in text

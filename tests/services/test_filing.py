@@ -324,11 +324,28 @@ def test_accept_numbers_the_case_makes_one_notice_and_invites_defendant(db, worl
     assert kinds["case_join_invite"].phone == "13800000002"
 
 
+def _enforcement_pdf(name):
+    import io
+    from werkzeug.datastructures import FileStorage
+    return FileStorage(io.BytesIO(b"%PDF-1.4\n%%EOF\n"), filename=name)
+
+
+def test_enforcement_filing_needs_its_application(db, world):
+    court, clerk, filer = world
+    e = complete_draft(db, court, filer, kind="enforcement")
+    assert [m for m, _ in filing.problems(e)] == [
+        "Name the enforceable instrument and what is to be enforced (enforcement application)."]
+
+
 def test_case_numbers_are_per_court_year_and_kind(db, world, make_user, make_court):
     court, clerk, filer = world
     a = case_in(db, "submitted", court, clerk, filer)
     b = case_in(db, "submitted", court, clerk, filer)
     e = complete_draft(db, court, filer, kind="enforcement")
+    from app.services import enforcement
+    enforcement.set_application(e, filer, instrument_kind="judgment", effective_on="2026-01-05",
+                                instrument_case=None, instrument_number="(2025)沪0117民初1号", amount="100",
+                                instrument_upload=_enforcement_pdf("a.pdf"), proof_upload=_enforcement_pdf("b.pdf"))
     filing.submit(e, filer)
     for c in (a, b, e):
         filing.accept(c, clerk)
