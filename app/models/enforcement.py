@@ -119,6 +119,7 @@ class LedgerEntry(db.Model):
     recorded_by_id = db.Column(db.ForeignKey("users.id"), nullable=False)
     confirmed_at = db.Column(UTCDateTime)
     confirmed_by_id = db.Column(db.ForeignKey("users.id"))
+    idempotency_key = db.Column(db.String(64))  # made when the form is shown: a second tap records nothing
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
 
     execution = db.relationship("ExecutionCase", back_populates="entries")
@@ -128,6 +129,7 @@ class LedgerEntry(db.Model):
     __table_args__ = (
         sa.CheckConstraint(sa.column("kind").in_(LEDGER_KINDS), name="kind"),
         sa.CheckConstraint("amount > 0", name="amount_positive"),
+        sa.UniqueConstraint("recorded_by_id", "idempotency_key", name="uq_ledger_entries_recorded_by_key"),
     )
 
 

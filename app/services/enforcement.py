@@ -329,12 +329,19 @@ def totals(ex):
                 held=paid - paid_out)
 
 
-def record_entry(case, actor, *, kind, amount, on_date, note="", proof=None):
-    """Add a ledger line. The court records anything; the respondent reports a payment, with proof."""
+def record_entry(case, actor, *, kind, amount, on_date, note="", proof=None, key=None):
+    """Add a ledger line. The court records anything; the respondent reports a payment, with proof.
+    With a form key, the same form sent twice records one line (the first)."""
     court = is_court(case, actor)
     if not court and not (kind == "payment" and is_respondent(case, actor)):
         raise NotAllowed()
     ex = _lock(_require_open(case))
+    key = (key or "").strip()[:64] or None
+    if key:
+        same = db.session.scalar(select(LedgerEntry).where(LedgerEntry.recorded_by_id == actor.id,
+                                                           LedgerEntry.idempotency_key == key))
+        if same is not None:
+            return same
     amount = parse_amount(amount)
     on_date = parse_date(on_date)
     t = totals(ex)
@@ -348,7 +355,7 @@ def record_entry(case, actor, *, kind, amount, on_date, note="", proof=None):
         raise DomainError(N_("Attach proof of the payment (a bank slip or a screenshot)."))
     proof_id = storage.save_upload(proof, kind="document", actor=actor, case=case).id if proof is not None else None
     entry = LedgerEntry(execution=ex, kind=kind, amount=amount, on_date=on_date, note=(note or "").strip()[:2000],
-                        recorded_by_id=actor.id, proof_id=proof_id)
+                        recorded_by_id=actor.id, proof_id=proof_id, idempotency_key=key)
     if court:
         entry.confirmed_at, entry.confirmed_by_id = utcnow(), actor.id
     db.session.add(entry)

@@ -2,7 +2,7 @@
 
 Revision ID: 9b3c2a298d61
 Revises: f62500bce707
-Create Date: 2026-12-01 18:33:12.956982
+Create Date: 2026-12-01 18:46:34.917156
 
 """
 from alembic import op
@@ -101,6 +101,7 @@ def upgrade():
     sa.Column('recorded_by_id', sa.Integer(), nullable=False),
     sa.Column('confirmed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('confirmed_by_id', sa.Integer(), nullable=True),
+    sa.Column('idempotency_key', sa.String(length=64), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("kind IN ('principal', 'interest', 'costs', 'payment', 'payout')", name=op.f('ck_ledger_entries_kind')),
     sa.CheckConstraint('amount > 0', name=op.f('ck_ledger_entries_amount_positive')),
@@ -108,7 +109,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['execution_id'], ['execution_cases.id'], name=op.f('fk_ledger_entries_execution_id_execution_cases')),
     sa.ForeignKeyConstraint(['proof_id'], ['stored_files.id'], name=op.f('fk_ledger_entries_proof_id_stored_files')),
     sa.ForeignKeyConstraint(['recorded_by_id'], ['users.id'], name=op.f('fk_ledger_entries_recorded_by_id_users')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_ledger_entries'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ledger_entries')),
+    sa.UniqueConstraint('recorded_by_id', 'idempotency_key', name='uq_ledger_entries_recorded_by_key')
     )
     with op.batch_alter_table('ledger_entries', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_ledger_entries_execution_id'), ['execution_id'], unique=False)

@@ -1,5 +1,6 @@
 """Enforcement pages: who sees what, bad input kept and explained, the applicant's signed confirmation."""
 import io
+import re
 
 from app.models import Case, CaseParty
 from app.models.enforcement import ExecutionCase
@@ -196,3 +197,32 @@ def test_the_group_item_links_to_the_confirmation_page(client, auth, db, people,
     assert f'<a href="/enforcement/cases/{case.id}/confirmations/{conf.id}">' in page
     filing_page = client.get(f"/filings/{case.filing_ref}").data.decode()
     assert f"/enforcement/cases/{case.id}" in filing_page
+
+
+def test_a_payment_sent_twice_is_recorded_once(client, auth, people, make_enforcement):
+    case = make_enforcement(amount="1000")
+    auth.login(people["judge"])
+    page = client.get(f"/enforcement/cases/{case.id}").data.decode()
+    key = re.search(r'id="ledger".*?name="key" value="([0-9a-f]{32})"', page, re.S).group(1)
+    data = {"kind": "payment", "amount": "400", "on_date": "2026-12-01", "key": key}
+    assert client.post(f"/enforcement/cases/{case.id}/ledger", data=dict(data)).status_code == 302
+    assert client.post(f"/enforcement/cases/{case.id}/ledger", data=dict(data)).status_code == 302
+    assert enf.totals(enf.execution_for(case))["paid"] == 400
+
+
+def test_judges_view_lists_outstanding_amounts_clues_and_overdue_items(client, auth, db, people, make_enforcement):
+    from datetime import timedelta
+    from app.models import HearingItem, utcnow
+    case = make_enforcement(amount="5000")
+    enf.submit_clue(case, people["applicant"], kind="shares", description="某公司股权")
+    from app.services.hearings import post_item
+    ex = enf.execution_for(case)
+    it = post_item(ex.hearing, people["judge"], "请于期限内报告财产", parties=[case.parties[1]],
+                   deadline=utcnow() + timedelta(days=1))
+    db.session.flush()
+    db.session.get(HearingItem, it.id).deadline = utcnow() - timedelta(hours=1)  # it ran out
+    db.session.commit()
+    auth.login(people["judge"])
+    page = client.get("/enforcement/").data.decode()
+    assert case.number in page and "5,000.00" in page and "请于期限内报告财产" in page
+    assert "某公司股权" not in page  # the list names the kind of clue only

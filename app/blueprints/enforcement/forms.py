@@ -55,6 +55,7 @@ class EntryForm(FlaskForm):
     on_date = StringField(_l("Date (YYYY-MM-DD)"), validators=[DataRequired(_l("Enter a date like 2026-12-01."))])
     note = StringField(_l("Note"), validators=[Length(max=2000)])
     proof = FileField(_l("Proof of payment"))
+    key = StringField()
 
 
 class RequestConfirmationForm(FlaskForm):

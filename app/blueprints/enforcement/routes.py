@@ -1,6 +1,7 @@
 """Enforcement routes (执行): thin; load with a predicate, call one service, commit once.
 Bad input re-renders the page with what was typed and the reason; nothing is lost."""
 import re
+import secrets
 from datetime import timedelta
 
 from markupsafe import Markup, escape
@@ -108,6 +109,7 @@ def _page(case, ex, status=200, **forms):
     if not court:
         q = q.where(ServiceOfDocument.recipient_id == current_user.id)
     return render("enforcement/case.html", case=case, ex=ex, totals=enf.totals(ex), court=court,
+                  form_key=secrets.token_hex(16),
                   services=db.session.scalars(q).all(), documents_form=OpeningDocumentsForm(),
                   settlements=db.session.scalars(db.select(ExecutionSettlement).where(
                       ExecutionSettlement.execution_id == ex.id).order_by(ExecutionSettlement.id)).all(),
@@ -194,7 +196,7 @@ def add_entry(case_id):
         return _page(case, ex, 400, entry_form=form)
     try:
         enf.record_entry(case, current_user, kind=form.kind.data, amount=form.amount.data, on_date=form.on_date.data,
-                         note=form.note.data, proof=_upload(form.proof))
+                         note=form.note.data, proof=_upload(form.proof), key=form.key.data)
     except DomainError as exc:
         db.session.rollback()
         flash(_(exc.message, **exc.params), "error")
