@@ -3,7 +3,6 @@ a clue frozen, part paid) and one completed (Huangpu: the applicant confirmed re
 Made through the real services; idempotent by filing reference."""
 import io
 from datetime import date, timedelta
-from decimal import Decimal
 
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage

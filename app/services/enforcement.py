@@ -4,7 +4,6 @@ confirmation of receipt and closing as completed (执行完毕)."""
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
-from flask import current_app
 from flask_babel import force_locale, gettext as _
 from sqlalchemy import select
 
@@ -17,8 +16,6 @@ from app.services.errors import DomainError, InvalidState, N_, NotAllowed
 from app.services.events import record_event
 
 APPLICANT, RESPONDENT = "applicant", "respondent"
-# What the other parts of the system call our parties, said the enforcement way (申请执行人 / 被执行人).
-PARTY_TITLES = {"applicant": "申请执行人", "respondent": "被执行人"}
 
 
 class BadAmount(DomainError):
@@ -83,10 +80,6 @@ def is_applicant(case, user):
 def is_respondent(case, user):
     """The person against whom enforcement runs (被执行人), or their lawyer."""
     return _side(case, user, RESPONDENT)
-
-
-def party_title(role):
-    return PARTY_TITLES.get(role, role)
 
 
 def execution_for(case):
@@ -429,6 +422,9 @@ def confirm_receipt(conf, actor, face_session, confirmed_hash):
     if not is_applicant(case, actor):
         raise NotAllowed(N_("Only the applicant for enforcement can confirm receipt."))
     ex = _lock(ex)
+    db.session.refresh(conf)
+    if conf.state == "confirmed" and conf.confirmed_by_id == actor.id:
+        return conf  # the same person tapped twice: same answer
     if conf.state != "pending":
         raise InvalidState()
     if ex.status not in ("open", "suspended"):
@@ -480,10 +476,6 @@ def overdue_items(court_id, now=None):
          .where(Case.court_id == court_id, Case.kind == "enforcement", HearingItem.state == "open",
                 HearingItem.deadline < (now or utcnow())).order_by(HearingItem.deadline))
     return db.session.scalars(q).all()
-
-
-def base_url():
-    return current_app.config["BASE_URL"].rstrip("/")
 
 
 # --------------------------------------------------------------------------- 2. documents of the group
@@ -648,7 +640,10 @@ def sign_settlement(s, actor, face_session, confirmed_hash):
     if not (is_applicant(case, actor) or is_respondent(case, actor)):
         raise NotAllowed()
     ex = _lock(s.execution)
+    db.session.refresh(s)
     if s.state != "signing":
+        if actor.id in settlement_signers(s):
+            return s  # signed already: a second tap changes nothing
         raise InvalidState()
     signatures.apply_signature(actor, face_session, "enforcement", s.id, s.content_hash, confirmed_hash)
     record_event(case, actor, "settlement_signed", settlement_id=s.id, content_hash=s.content_hash)

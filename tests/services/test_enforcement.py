@@ -210,6 +210,7 @@ def test_closing_as_completed_needs_the_applicant_and_confirmed_money(db, people
         enf.confirm_receipt(conf, app_, _face(db, app_), "0" * 64)
     enf.confirm_receipt(conf, app_, _face(db, app_), conf.content_hash)
     db.session.commit()
+    assert enf.confirm_receipt(conf, app_, _face(db, app_), conf.content_hash) is conf  # a second tap: same answer
     ex = enf.execution_for(case)
     assert ex.status == "completed" and ex.closing_reason == "enforcement_completed"
     assert case.state == "closed" and conf.signature_application_id is not None

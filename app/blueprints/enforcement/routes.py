@@ -67,7 +67,7 @@ def application(case_id):
         abort(404)
     ex = enf.execution_for(case)
     choices = enf.instrument_choices(case)
-    form = ApplicationForm(obj=None)
+    form = ApplicationForm()
     form.instrument_case.choices = [(0, "—")] + [(c.id, f"{c.case_number} {c.title}") for c in choices]
     if request.method == "GET" and ex is not None:
         form.instrument_kind.data, form.source.data = ex.instrument_kind, ex.instrument_source
