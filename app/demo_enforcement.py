@@ -1,5 +1,5 @@
-"""Demo data for enforcement (执行): one case in progress (Songjiang's mobile enforcement: notice served,
-a clue frozen, part paid) and one completed (Huangpu: the applicant confirmed receipt of 23,084 yuan).
+"""Demo data for enforcement (执行): one case in progress (Songjiang's mobile enforcement: the notice of
+enforcement and the order to report property served, a clue frozen, part paid) and one completed (Huangpu: the applicant confirmed receipt of 23,084 yuan).
 Made through the real services; idempotent by filing reference."""
 import io
 from datetime import date, timedelta
@@ -68,6 +68,9 @@ def seed_enforcement(court, judge, applicant, respondent, lawyer=None, demo03=No
         enf.on_accepted(case, judge)
         case.state = "hearing"
         if ref == "LA2026-DEMO09":
+            from app.services import e_service
+            e_service.record_consent(case, case.parties[1], respondent, "explicit")
+            enf.serve_opening_documents(case, judge, report_by=enf.report_deadline(5))
             clue = enf.submit_clue(case, applicant, kind="bank_account", description="被执行人在工商银行松江支行的工资账户。")
             enf.record_clue_action(clue, judge, action="frozen", done_on=date(2026, 11, 20), until=date(2027, 11, 19),
                                    note="网络查控冻结存款 120,000 元。")

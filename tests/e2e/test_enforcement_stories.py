@@ -113,7 +113,8 @@ def test_songjiang_notice_served_and_clue_hidden_from_the_respondent(court_page,
     chen = demo_user("陈强")
     from app.models import SmsMessage
     body = db.session.scalar(select(SmsMessage.body).where(SmsMessage.phone == chen.phone,
-                                                          SmsMessage.body.contains("执行通知书")))
+                                                          SmsMessage.body.contains("执行通知书"),
+                                                          SmsMessage.body.contains(case.number)))
     resp = phone_page(js=True)
     resp.goto(re.search(r"https?://\S+", body).group(0))  # the notice of enforcement's service SMS
     resp.click("form.card button")

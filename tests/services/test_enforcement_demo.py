@@ -14,6 +14,9 @@ def test_demo_has_enforcement_in_progress_and_completed(db):
     db.session.commit()
     running, done = enf.execution_for(cases["LA2026-DEMO09"]), enf.execution_for(cases["LA2026-DEMO10"])
     assert running.status == "open" and running.hearing is not None and running.clues
+    from app.models import ServiceOfDocument
+    served = db.session.scalars(select(ServiceOfDocument.title).where(ServiceOfDocument.case_id == running.case_id)).all()
+    assert sorted(served) == ["执行通知书", "报告财产令"]
     assert enf.totals(running)["outstanding"] == Decimal("180000.00")
     assert done.status == "completed" and cases["LA2026-DEMO10"].state == "closed"
     assert enf.totals(done)["paid_out"] == Decimal("23084.00")
