@@ -74,6 +74,8 @@ def create_app(config_class=None):
     app.register_blueprint(court_documents_bp)
     from app.blueprints.casework.routes import bp as casework_bp
     app.register_blueprint(casework_bp)
+    from app.blueprints.enforcement.routes import bp as enforcement_bp
+    app.register_blueprint(enforcement_bp)
 
     from app.commands import register_commands
     register_commands(app)

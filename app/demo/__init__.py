@@ -100,4 +100,7 @@ def seed(faces_dir=None):
     seed_hearings(cases, users)
     from app.demo.documents import seed_documents
     cases += seed_documents(court, judge, plaintiff, defendant)
+    from app.demo.enforcement import seed_enforcement
+    cases += seed_enforcement(court, judge, plaintiff, defendant, lawyer,
+                              demo03=next((c for c in cases if c.filing_ref == "LA2026-DEMO03"), None))
     return cases

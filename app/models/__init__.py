@@ -20,3 +20,5 @@ from app.models.dossier import DossierCheckpoint, DossierLeaf  # noqa: F401
 from app.models.fees import CourtFee, FeeOrder, FeePayment, FeeRelief  # noqa: F401
 from app.models.case_extras import CaseApplication, CaseMessage  # noqa: F401
 from app.models.court_document import CourtDocument  # noqa: F401
+from app.models.enforcement import (ClueAction, EnforcementMeasure, ExecutionCase, ExecutionSettlement,  # noqa: F401
+                                    LedgerEntry, PropertyClue, ReceiptConfirmation, TerminationInterview)

@@ -5,7 +5,7 @@ from app.extensions import db
 from app.models.base import UTCDateTime, utcnow
 
 SOURCES = ("drawn", "photo")
-DOCUMENT_KINDS = ("transcript", "mediation")
+DOCUMENT_KINDS = ("transcript", "mediation", "enforcement")
 
 
 class Signature(db.Model):

@@ -52,7 +52,8 @@ def _parse_date(value, what):
 def check_details(kind, details):
     """The structured fields of each kind, checked and normalised (dates ISO, amounts in yuan)."""
     from app.services.fees import preservation_fee
-    from app.services.filing import local_today, parse_amount
+    from app.services.court_time import today as local_today
+    from app.services.filing import parse_amount
     d = {k: (v.strip() if isinstance(v, str) else v) for k, v in (details or {}).items() if v not in (None, "")}
     if kind == "extend_evidence":
         until = _parse_date(d.get("until"), N_("the new date for evidence"))

@@ -353,7 +353,7 @@ def effective_on(doc, refresh=False):
     """The day the document takes legal effect, when it can be known from the service log; else None.
     `refresh` first copies the gateway's delivery receipts into the log (a write: not on GET)."""
     from app.services import e_service
-    from app.services.filing import local_today
+    from app.services.court_time import today as local_today
     if doc.state not in ("issued", "effective"):
         return None
     services = {s.party_id: s for s in services_of(doc)}
@@ -379,7 +379,7 @@ def effective_on(doc, refresh=False):
 
 def make_effective(doc, today=None):
     """Mark the document effective when its day has come, file the 生效证明 and close the case. Idempotent."""
-    from app.services.filing import local_today
+    from app.services.court_time import today as local_today
     _lock(doc)
     if doc.state != "issued":
         return False
@@ -398,7 +398,7 @@ def make_effective(doc, today=None):
 
 def _render_certificate(doc):
     from app.services import pdf, storage
-    from app.services.filing import local_today
+    from app.services.court_time import today as local_today
     case = doc.case
     lines = []
     for s in services_of(doc):

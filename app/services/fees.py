@@ -233,7 +233,7 @@ def fee_for(case, kind="acceptance"):
 def assess_on_acceptance(case, actor=None):
     """On acceptance: the acceptance fee, due 7 days after the notice (art. 22), and the notice job.
     Enforcement cases pay after enforcement (art. 20), so nothing is assessed for them here."""
-    from app.services.filing import local_today
+    from app.services.court_time import today as local_today
     if case.kind == "enforcement" or fee_for(case) is not None:
         return None
     party = payer(case)
@@ -428,7 +428,8 @@ def apply_for_relief(fee, actor, kind, reason):
 
 def decide_relief(relief, actor, grant, reasons, new_amount=None, new_due_on=None):
     """The judge grants or refuses; a deferral moves the deadline, a reduction lowers the fee, a waiver ends it."""
-    from app.services.filing import local_today, parse_amount
+    from app.services.court_time import today as local_today
+    from app.services.filing import parse_amount
     fee = relief.fee
     case = fee.case
     if not lifecycle.may_act(case, actor, ("judge",)):
@@ -466,13 +467,13 @@ def decide_relief(relief, actor, grant, reasons, new_amount=None, new_due_on=Non
 # --------------------------------------------------------------------------- not paying
 
 def is_overdue(fee, today=None):
-    from app.services.filing import local_today
+    from app.services.court_time import today as local_today
     return fee.state == "due" and fee.outstanding > 0 and (today or local_today()) > fee.due_on
 
 
 def overdue_fees(court_id, today=None):
     from app.models import Case
-    from app.services.filing import local_today
+    from app.services.court_time import today as local_today
     today = today or local_today()
     rows = db.session.scalars(select(CourtFee).join(Case, Case.id == CourtFee.case_id).where(
         Case.court_id == court_id, Case.state.in_(lifecycle.ACTIVE), CourtFee.state == "due",

@@ -482,7 +482,8 @@ def problems(case):
     for role in required_roles(case):
         if role not in have:
             out.append((N_("Attach: %(doc)s (or say it will come by post)."), {"doc": DOC_ROLE_LABELS[role]}))
-    return out
+    from app.services.enforcement import application_problems
+    return out + application_problems(case)
 
 
 # --------------------------------------------------------------------------- transitions
@@ -615,6 +616,9 @@ def accept(case, actor, expect_revision=None, judge=None):
             invite_to_join(case, party)
     from app.services.fees import assess_on_acceptance
     assess_on_acceptance(case, actor)  # 预交案件受理费: the fee and its payment notice
+    if case.kind == "enforcement":
+        from app.services.enforcement import on_accepted
+        on_accepted(case, actor)
     return case.case_number
 
 
@@ -744,6 +748,9 @@ def join_case(case, actor, online, e_service):
     db.session.flush()
     if first:
         record_event(case, actor, "party_joined", party_id=party.id, name=party.name)
+        if case.kind == "enforcement":
+            from app.services.enforcement import join_group
+            join_group(case, party, actor)
     record_consent(case, party, "online_litigation", bool(online), actor)
     record_consent(case, party, "e_service", bool(e_service), actor, address=actor.phone if e_service else None)
     return party
@@ -810,7 +817,7 @@ def make_acceptance_notice(case_id, notify=True):
         kind_label = str(KIND_LABELS.get(case.kind, case.kind))
     pdf = render_acceptance_notice({
         "court_name": case.court.name, "case_number": case.case_number, "case_title": case.title,
-        "kind_label": kind_label, "accepted_at": case.accepted_at, "filer_name": "、".join(own) or case.filed_by.name,
+        "kind_label": kind_label, "kind": case.kind, "accepted_at": case.accepted_at, "filer_name": "、".join(own) or case.filed_by.name,
         "judge_name": case.judge.name if case.judge else None, "verification_code": code,
         "verification_url": _url(f"/verify/{code}")})
     from app.services.pdf import sign_pdf

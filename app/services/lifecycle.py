@@ -81,17 +81,15 @@ class UnknownCloseReason(InvalidState):
 
 def lock(case):
     """Lock the case row and re-read it (populate_existing): the state we decide on is the committed one."""
-    # The rows must be fetched (scalar_one) for populate_existing to refresh the object.
-    db.session.execute(select(Case).where(Case.id == case.id).with_for_update()
-                       .execution_options(populate_existing=True)).scalar_one()
-    return case
+    from app.services.locking import lock as lock_row
+    return lock_row(case)
 
 
 def may_act(case, actor, who):
     """Whether `actor` is one of `who` for this case (see Transition.who)."""
     if actor is None:
         return "system" in who
-    staff_here = bool(actor.is_staff and actor.court_id == case.court_id)
+    staff_here = case.court.is_staff(actor)
     if "court" in who and staff_here:
         return True
     if "judge" in who and staff_here and actor.role in ("judge", "clerk"):
@@ -132,7 +130,7 @@ def transition(case, action, actor, *, expect_revision=None, reason=None, **data
     case.state = step.target
     case.revision = (case.revision or 0) + 1
     if step.target in ("closed", *END_REASONS):
-        from app.services.filing import local_today  # court time (house lane: court_time)
+        from app.services.court_time import today as local_today
         now = utcnow()
         case.closed_at = now
         case.closed_on = local_today(now)

@@ -8,6 +8,7 @@ from flask import current_app
 from sqlalchemy import inspect, select
 
 from app.extensions import db
+from app.services import court_time
 from app.models import CaseEvent
 from app.services.errors import InvalidState, N_
 
@@ -34,18 +35,12 @@ def lock_id(model, ident):
                               .execution_options(populate_existing=True)).scalar_one_or_none()
 
 
-def court_time(moment):
-    """'2026-12-01 14:05' in the court's time zone."""
-    from zoneinfo import ZoneInfo
-    return moment.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).strftime("%Y-%m-%d %H:%M")
-
-
 def already_decided(user_id, moment, error=AlreadyDecided):
     """The loser's error when the row itself says who decided (`decided_by_id`) and when."""
     from app.models import User
     who = db.session.get(User, user_id) if user_id else None
     return error(N_("Already decided by %(name)s at %(when)s; reload the page to see the decision."),
-                 name=who.name if who else "MicroCourt", when=court_time(moment) if moment else "—")
+                 name=who.name if who else "MicroCourt", when=court_time.format_moment(moment) if moment else "—")
 
 
 def decided_by(case_id, kinds, error=AlreadyDecided, **match):
@@ -57,5 +52,5 @@ def decided_by(case_id, kinds, error=AlreadyDecided, **match):
         if all((ev.data or {}).get(k) == v for k, v in match.items()):
             name = ev.actor.name if ev.actor is not None else "MicroCourt"
             return error(N_("Already decided by %(name)s at %(when)s; reload the page to see the decision."),
-                         name=name, when=court_time(ev.created_at))
+                         name=name, when=court_time.format_moment(ev.created_at))
     return error()

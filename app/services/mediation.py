@@ -30,6 +30,10 @@ class AlreadySigned(InvalidState):
     message = N_("You have already signed this version of the agreement.")
 
 
+class EnforcementNotMediated(InvalidState):
+    message = N_("An enforcement case is not closed by a mediation agreement; record an enforcement settlement instead.")
+
+
 class BadTerms(DomainError):
     message = N_("Check the terms: an amount, who pays and who is paid are needed.")
 
@@ -75,6 +79,8 @@ def draft_terms(case, actor, *, amount, payer, payee, schedule="", other="", hea
     """Draft (or redraft) the terms. A redraft is a new version: earlier signatures do not carry over."""
     if not case.can_run(actor):
         raise NotAllowed()
+    if case.kind == "enforcement":  # 执行和解 suspends; it never closes the case as "mediated"
+        raise EnforcementNotMediated()
     lock(case)
     if case.state not in OPEN_STATES:
         raise InvalidState()

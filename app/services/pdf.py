@@ -559,8 +559,10 @@ def render_acceptance_notice(d: dict) -> bytes:
     else:
         title = d.get("case_title", "")
         std = [
-            "你（单位）提交的起诉状已收到。经审查，符合法定受理条件，本院决定立案审理。"
-            "现将有关事项通知如下：",
+            ("你（单位）提交的强制执行申请书已收到。经审查，符合法定受理条件，本院决定立案执行。"
+             if d.get("kind") == "enforcement" else
+             "你（单位）提交的起诉状已收到。经审查，符合法定受理条件，本院决定立案审理。")
+            + "现将有关事项通知如下：",
             f"一、本案案号为{case_no}，案件名称为{title}，"
             f"案件类型为{d.get('kind_label', '')}，立案日期为{_date_cn(accepted)}。",
             ("二、本案由" + d["judge_name"] + "承办。") if d.get("judge_name")
@@ -778,3 +780,19 @@ def render_certificate_of_effect(d: dict) -> bytes:
     story += [Spacer(1, 10 * mm), _SignOff(court, _date_cn(d.get("issued_at")), d.get("seal_png"))]
     return _build(story, title=f"生效证明 {case_no}", court_name=court, footer=_verification_footer(d),
                   created=d.get("issued_at"))
+
+
+def render_enforcement_document(d: dict) -> bytes:
+    """A short court document with the seal: 执行通知书, 报告财产令, 结案通知书 and the like.
+    `d`: court_name, case_number, title, addressee, paragraphs, issued_at, verification_code/url."""
+    font, _ = _font()
+    S = _styles(font)
+    court, case_no, title = d.get("court_name", ""), d.get("case_number", ""), d.get("title", "")
+    issued = d.get("issued_at")
+    story = _header(S, court, title, case_no)
+    if d.get("addressee"):
+        story.append(Paragraph(_esc(f"{d['addressee']}："), S["base"]))
+    story += [Paragraph(_esc(p), S["body"]) for p in d.get("paragraphs", ())]
+    story += [Spacer(1, 10 * mm), _SignOff(court, _date_cn(issued), d.get("seal_png"))]
+    return _build(story, title=f"{court}{title} {case_no}", court_name=court, footer=_verification_footer(d),
+                  created=issued)

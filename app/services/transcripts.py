@@ -28,8 +28,8 @@ from app.services.queue import enqueue_after_commit
 
 PURPOSE_LABELS = {"evidence_exchange": "证据交换", "talk": "谈话", "mediation": "调解", "trial": "庭审",
                   "enforcement_talk": "执行约谈"}
-ROLE_LABELS = {"judge": "审判员", "clerk": "书记员", "plaintiff": "原告", "defendant": "被告", "applicant": "申请人",
-               "respondent": "被申请人", "third_party": "第三人", "lawyer": "代理人"}
+ROLE_LABELS = {"judge": "审判员", "clerk": "书记员", "plaintiff": "原告", "defendant": "被告", "applicant": "申请执行人",
+               "respondent": "被执行人", "third_party": "第三人", "lawyer": "代理人"}
 VERIFY_LABELS = {"face": "人脸识别核验", "clerk": "书记员核验", "demo": "演示账户"}
 STAFF_ROLES = HEARING_STAFF  # court staff in a hearing record: they do not sign the transcript
 STAFF_TITLES = {"judge": "审判员", "clerk": "书记员"}

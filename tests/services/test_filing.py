@@ -38,7 +38,7 @@ def world(db, make_user, make_court):
     return court, clerk, filer
 
 
-def complete_draft(db, court, filer, kind="civil"):
+def complete_draft(db, court, filer, kind="civil", application=True):
     case = filing.start_filing(filer, court, kind)
     filing.update_filing(case, filer, title="王芳诉陈强买卖合同纠纷", claims="支付货款160000元",
                          facts="2019年签订购销合同，被告未付款。", amount="160000")
@@ -46,6 +46,11 @@ def complete_draft(db, court, filer, kind="civil"):
                      phone="+86 138-0000-0002")
     for role in filing.required_roles(case):
         filing.add_attachment(case, filer, role=role, upload=upload(name=f"{role}.pdf"))
+    if kind == "enforcement" and application:  # the enforceable instrument (执行依据) it rests on
+        from app.services import enforcement
+        enforcement.set_application(case, filer, instrument_kind="judgment", effective_on="2026-01-05",
+                                    instrument_number="(2025)沪0117民初1号", amount="160000",
+                                    instrument_upload=upload(name="judgment.pdf"), proof_upload=upload(name="proof.pdf"))
     db.session.commit()
     return case
 
@@ -323,6 +328,13 @@ def test_accept_numbers_the_case_makes_one_notice_and_invites_defendant(db, worl
     kinds = {m.kind: m for m in db.session.scalars(select(SmsMessage))}
     assert "/l/" in kinds["filing_accepted"].body and kinds["filing_accepted"].phone == filer.phone
     assert kinds["case_join_invite"].phone == "13800000002"
+
+
+def test_enforcement_filing_needs_its_application(db, world):
+    court, clerk, filer = world
+    e = complete_draft(db, court, filer, kind="enforcement", application=False)
+    assert [m for m, _ in filing.problems(e)] == [
+        "Name the enforceable instrument and what is to be enforced (enforcement application)."]
 
 
 def test_case_numbers_are_per_court_year_and_kind(db, world, make_user, make_court):
