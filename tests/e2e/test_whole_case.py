@@ -102,7 +102,7 @@ def test_a_company_sues_a_person_pays_is_heard_judged_served_and_the_case_closes
         pages, fee_server, gateway, db, seed_demo, demo_user):
     from app.models import Case, CourtDocument
     from app.services import court_documents
-    from app.services.filing import local_today
+    from app.services.court_time import today as local_today
 
     # The company's lawyer files on its behalf.
     lawyer = pages()

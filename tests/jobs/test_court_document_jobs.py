@@ -19,8 +19,9 @@ def test_the_sweep_job_makes_a_judgment_effective_when_its_day_comes_and_is_list
     _receive_all(db, doc)
     doc_jobs.sweep_effects()  # today: not yet
     assert db.session.get(Case, case.id).state == "decided"
-    real = filing.local_today
-    monkeypatch.setattr(filing, "local_today", lambda now=None: real(now) if now else real() + timedelta(days=16))
+    from app.services import court_time
+    real = court_time.today
+    monkeypatch.setattr(court_time, "today", lambda at=None: real(at) if at else real() + timedelta(days=16))
     doc_jobs.sweep_effects()
     db.session.expire_all()
     assert db.session.get(Case, case.id).state == "closed"

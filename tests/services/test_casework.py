@@ -8,7 +8,7 @@ from app.models import Case, CourtDocument, SmsMessage
 from app.models.case_extras import CaseApplication
 from app.services import applications, case_channel, court_documents, lifecycle, mediation
 from app.services.errors import InvalidState, NotAllowed
-from app.services.filing import local_today
+from app.services.court_time import today as local_today
 from app.services.transcripts import hearing_events
 
 

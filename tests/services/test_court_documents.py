@@ -7,7 +7,7 @@ import pytest
 from app.models import Case
 from app.services import consent as consent_service, court_documents as docs, e_service, fees, lifecycle
 from app.services.errors import NotAllowed
-from app.services.filing import local_today
+from app.services.court_time import today as local_today
 
 
 @pytest.fixture
