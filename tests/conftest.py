@@ -16,7 +16,10 @@ from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import text
 
 ROOT = Path(__file__).resolve().parent.parent
-FACES_DIR = Path(os.environ.get("FACES_DIR", ROOT.parent / "shared" / "faces"))
+# The shared face photos sit beside the clone (../shared/faces) or beside a folder of worktrees.
+FACES_DIR = Path(os.environ.get("FACES_DIR") or next(
+    (p for p in (ROOT.parent / "shared" / "faces", ROOT.parent.parent / "shared" / "faces") if p.is_dir()),
+    ROOT.parent / "shared" / "faces"))
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://127.0.0.1:5432/test")
 # Each test run gets a Redis database of its own (several runs may share this machine).
@@ -223,6 +226,19 @@ def make_case(db, make_user, make_court):
 
 
 @pytest.fixture
+def world(db, make_user, make_court):
+    """The filing tests' court (上海市浦东新区人民法院, 沪0115), its clerk (立案庭书记员) and a litigant,
+    王芳, whose ID number (身份证号) is valid: (court, clerk, filer)."""
+    from app.services.id_numbers import check_char
+    court = make_court(name="上海市浦东新区人民法院", code="沪0115")
+    clerk = make_user("clerk", court=court)
+    filer = make_user("litigant", name="王芳", phone="13800000001")
+    filer.id_number = "31010119900307123" + check_char("31010119900307123")
+    db.session.commit()
+    return court, clerk, filer
+
+
+@pytest.fixture
 def auth(client, db):
     """Sign the test client in as a user, the way a person does (a one-time link, used by POST)."""
     from app.services.auth import create_action_link
@@ -295,6 +311,17 @@ def start_worker(redis_app, tmp_path):
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+def run_burst_worker(redis_app, *queues, timeout=120, **env):
+    """Run a real `flask jobs worker --burst` to completion: it works off every job already queued and
+    exits, so a test proves that a job did (or did not) do something without sleeping. Returns the log."""
+    proc = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "jobs", "worker", "--burst", *queues],
+                          cwd=ROOT, env=worker_env(redis_app, **env), capture_output=True, text=True,
+                          timeout=timeout)
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 0, log[-3000:]
+    return log
 
 
 def wait_for(predicate, timeout=20, interval=0.1):

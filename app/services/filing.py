@@ -130,6 +130,14 @@ def _lock(case):
     return case
 
 
+def _revision(value):
+    """The revision a form was made at; a value no form of ours sends counts as a stale form."""
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        return None
+
+
 def _transition(case, action, expect_revision=None):
     allowed, target = TRANSITIONS[action]
     _lock(case)
@@ -139,7 +147,7 @@ def _transition(case, action, expect_revision=None):
         if action == "submit" and case.state in ("submitted", "resubmitted"):
             raise AlreadySubmitted()
         raise InvalidState()
-    if expect_revision is not None and int(expect_revision) != case.revision:
+    if expect_revision is not None and _revision(expect_revision) != case.revision:
         raise StaleForm()
     previous = case.state
     case.state = target
@@ -152,7 +160,7 @@ def _touch(case, expect_revision=None):
     _lock(case)
     if case.state not in EDITABLE:
         raise NotEditable()
-    if expect_revision is not None and int(expect_revision) != case.revision:
+    if expect_revision is not None and _revision(expect_revision) != case.revision:
         raise StaleForm()
     case.revision += 1
 
@@ -243,6 +251,8 @@ def parse_amount(raw):
         value = Decimal(raw)
     except InvalidOperation:
         raise InvalidAmount() from None
+    if not value.is_finite():  # "NaN" and "inf" parse as Decimals, and NaN cannot even be compared
+        raise InvalidAmount()
     if value < 0 or value >= Decimal("1e12") or value != value.quantize(Decimal("0.01")):
         raise InvalidAmount()
     return value

@@ -6,7 +6,6 @@ import subprocess
 import pytest
 from PIL import Image, ImageDraw
 
-from app.services.events import record_event
 
 
 def drawn_png(size=(300, 120), ink=True):
@@ -47,24 +46,30 @@ def face_session(user, fresh=True):
     return row
 
 
-def record_hearing(case, judge, people, hearing_id=7, messages=(), close=True, purpose="evidence_exchange"):
-    """Record a hearing as the hearing room does: opened, participants, verification, messages, closed.
-    `people` is [(user, role)], `messages` is [(user, role, text)]."""
-    record_event(case, judge, "hearing_opened", hearing_id=hearing_id, purpose=purpose, mode="async",
-                 title="证据交换")
-    record_event(case, judge, "participant_added", hearing_id=hearing_id, user_id=judge.id, name=judge.name,
-                 role="judge")
-    for user, role in people:
-        record_event(case, judge, "participant_added", hearing_id=hearing_id, user_id=user.id, name=user.name,
-                     role=role)
-        record_event(case, user, "identity_verified", hearing_id=hearing_id, user_id=user.id, name=user.name,
-                     method="face", distance=0.41)
-    for i, (user, role, text) in enumerate(messages, 1):
-        record_event(case, user, "message_posted", hearing_id=hearing_id, message_id=i, author_id=user.id,
-                     author_name=user.name, author_role=role, text=text, reply_to_message_id=None,
-                     evidence_ids=[], exhibits=[])
+def record_hearing(case, judge, people, messages=(), close=True, rendered=True, purpose="evidence_exchange",
+                   title="证据交换"):
+    """Hold a real hearing (庭审/证据交换) through the hearing services, the way the room does: the judge
+    opens it, each party consents and is admitted (as after the room's face check), messages are posted, the judge
+    closes it (the transcript draft is then rendered after the caller's commit).
+    `people` is [(user, role)], `messages` is [(user, role, text)]. With rendered=False the draft job is
+    left unrun, as when the documents worker has not reached it yet. Returns the Hearing."""
+    from app.extensions import db
+    from app.services import hearings
+    case.judge_id = judge.id
+    db.session.flush()
+    hearing = hearings.open_hearing(case, judge, purpose=purpose, title=title)
+    for user, _role in people:
+        hearings.give_consent(hearing, user, True)
+        hearings.admit(hearing, user, method="face")
+    for user, _role, text in messages:
+        hearings.post_message(hearing, user, text)
     if close:
-        record_event(case, judge, "hearing_closed", hearing_id=hearing_id)
+        hearings.close_hearing(hearing, judge)
+        if not rendered:
+            pending = db.session.info.get("pending_jobs", [])
+            pending[:] = [j for j in pending if j["func"] != "jobs.documents.render_transcript_draft"]
+    db.session.flush()
+    return hearing
 
 
 def pdftotext(data, tmp_path):

@@ -2,7 +2,7 @@
 import uuid
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from app.forms import FlaskForm  # Flask-WTF's, with a guard on every field
 from flask_wtf.file import FileField
 from wtforms import DateField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
@@ -30,7 +30,7 @@ def new_key():
 
 
 class KeyedForm(FlaskForm):
-    key = HiddenField()
+    key = HiddenField(validators=[Length(max=64)])  # the column holds 64
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

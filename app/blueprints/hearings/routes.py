@@ -13,6 +13,7 @@ from app.blueprints.hearings.forms import (MODE_LABELS, PURPOSE_LABELS, STAGE_LA
                                            OpenHearingForm, SearchForm, TrialForm)
 from app.blueprints.identity.gate import face_check_redirect, needs_face_check
 from app.extensions import db
+from app.forms import as_id
 from app.htmx import render, wants_fragment
 from app.models import Case, User
 from app.models.hearing import Evidence, ExtensionRequest, Hearing, HearingItem, Message
@@ -196,15 +197,15 @@ def dossier(case_id):
 # --- the thread -------------------------------------------------------------------------------
 
 def _filters():
-    return dict(item_id=request.args.get("item", type=int), author_id=request.args.get("party", type=int),
+    return dict(item_id=request.args.get("item", type=as_id), author_id=request.args.get("party", type=as_id),
                 evidence_only=request.args.get("evidence") == "1", query=(request.args.get("q") or "").strip()[:100])
 
 
 def _message_form(hearing, case, form=None):
     form = form or MessageForm()
     form.about.choices = [("", _("(no exhibit)"))] + [(str(e.id), e.label) for e in svc.exhibits(case)]
-    if request.method == "GET" and request.args.get("reply_to", type=int):
-        form.reply_to.data = str(request.args.get("reply_to", type=int))
+    if request.method == "GET" and request.args.get("reply_to", type=as_id):
+        form.reply_to.data = str(request.args.get("reply_to", type=as_id))
     return form
 
 
@@ -214,7 +215,7 @@ def _thread_context(case, hearing, message_form=None, item_form=None):
     svc.seen(hearing, current_user)
     db.session.commit()
     filters = _filters()
-    before = request.args.get("before", type=int)
+    before = request.args.get("before", type=as_id)
     messages, has_earlier = svc.thread_page(hearing, before=before, **filters)
     live = not before and not any(filters.values()) and hearing.is_open
     item_form = item_form or (ItemForm() if hearing.can_run(current_user) else None)
@@ -222,8 +223,8 @@ def _thread_context(case, hearing, message_form=None, item_form=None):
         item_form.parties.choices = [(p.id, p.name) for p in svc.party_choices(hearing)]
     reply_to = None
     form = _message_form(hearing, case, message_form)
-    if form.reply_to.data and str(form.reply_to.data).isdigit():
-        reply_to = db.session.get(Message, int(form.reply_to.data))
+    if as_id(form.reply_to.data):
+        reply_to = db.session.get(Message, as_id(form.reply_to.data))
         if reply_to is None or reply_to.hearing_id != hearing.id:
             reply_to, form.reply_to.data = None, ""
     return dict(case=case, hearing=hearing, messages=messages, has_earlier=has_earlier, live=live,
@@ -257,7 +258,7 @@ def poll(case, hearing):
         return redirect(_thread_url(hearing))
     if svc.seen(hearing, current_user):
         db.session.commit()
-    after = request.args.get("after", type=int) or 0
+    after = request.args.get("after", type=as_id) or 0
     etag = _etag(hearing, after)
     if request.if_none_match.contains(etag):
         resp = make_response("", 304)
@@ -274,7 +275,7 @@ def poll(case, hearing):
 def _after_post(case, hearing, msg_id, form_cls=MessageForm):
     """HTMX: the new messages (oob: the `after` marker and a fresh compose form); else PRG."""
     if wants_fragment():
-        after = request.form.get("after", type=int) or 0
+        after = request.form.get("after", type=as_id) or 0
         return render("hearings/_new.html", "hearings/_new.html", hearing=hearing, case=case,
                       messages=svc.messages_after(hearing, after), staff=hearing.can_run(current_user),
                       online=svc.online(hearing), oob=True, form=_message_form(hearing, case, MessageForm(formdata=None)),
@@ -300,18 +301,14 @@ def post_message(case, hearing):
         return _compose_error(case, hearing, form)
     try:
         msg = svc.post_message(hearing, current_user, form.text.data, key=form.key.data,
-                               files=request.files.getlist("file"), reply_to_id=_int(form.reply_to.data),
-                               about_evidence_id=_int(form.about.data))
+                               files=request.files.getlist("file"), reply_to_id=as_id(form.reply_to.data),
+                               about_evidence_id=as_id(form.about.data))
     except DomainError as exc:
         db.session.rollback()
         (form.file if isinstance(exc, UploadRefused) else form.text).errors.append(_error_text(exc))
         return _compose_error(case, hearing, form, exc.status if exc.status != 403 else 400)
     db.session.commit()
     return _after_post(case, hearing, msg.id)
-
-
-def _int(value):
-    return int(value) if value and str(value).isdigit() else None
 
 
 @bp.route("/<int:hid>/items", methods=["POST"])
