@@ -8,6 +8,7 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import force_locale, gettext as _
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import ActionLink, LoginCode, User, UserSession, utcnow
@@ -46,7 +47,9 @@ def start_session(user, method, ip=None, face_verified=False):
 def load_session(raw):
     if not raw:
         return None
-    row = db.session.scalar(select(UserSession).where(UserSession.token_hash == token_hash(raw)))
+    # The session row and its user in one statement: this runs on every signed-in request.
+    row = db.session.scalar(select(UserSession).where(UserSession.token_hash == token_hash(raw))
+                            .options(joinedload(UserSession.user)))
     if row is None or not row.live or not row.user.active:
         return None
     return row

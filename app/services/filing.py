@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import force_locale, gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Case, CaseParty, Court, User, utcnow
@@ -211,14 +212,15 @@ def required_roles(case):
 
 
 def current_attachments(case):
+    # The pages show each attachment's file: load the files in the same round (no query per row).
     return db.session.scalars(select(FilingAttachment).where(
         FilingAttachment.case_id == case.id, FilingAttachment.superseded_at.is_(None))
-        .order_by(FilingAttachment.id)).all()
+        .options(selectinload(FilingAttachment.stored)).order_by(FilingAttachment.id)).all()
 
 
 def all_attachments(case):
     return db.session.scalars(select(FilingAttachment).where(FilingAttachment.case_id == case.id)
-                              .order_by(FilingAttachment.id)).all()
+                              .options(selectinload(FilingAttachment.stored)).order_by(FilingAttachment.id)).all()
 
 
 def versions(case):
