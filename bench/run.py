@@ -212,6 +212,8 @@ def main():
         guarded(results, "load", load_metrics, base, browsers, pages, hearing_path)
         guarded(results, "phone_profile", phone_metrics, base, env, pages)
         procs.stop_all()  # the rest measures CPU: nothing else running
+        from bench import pages as page_costs
+        guarded(results, "page_cpu", page_costs.measure, app, hearing_path)
         guarded(results, "face_check", faces_metrics)
         guarded(results, "pdf", pdf_metrics)
         from bench import bench_transcripts
