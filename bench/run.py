@@ -37,7 +37,7 @@ def bench_env(port):
                MICROCOURT_STORAGE=str(OUT / "files"), MICROCOURT_INSTANCE=str(OUT / "instance"),
                MICROCOURT_DEMO="1", SECRET_KEY="bench-only-secret", SMS_GATEWAY="outbox",
                MICROCOURT_BASE_URL=f"http://127.0.0.1:{port}", GUNICORN_BIND=f"127.0.0.1:{port}",
-               GUNICORN_WORKERS="2", GUNICORN_THREADS="8", PYTHONPATH=str(ROOT))
+               GUNICORN_WORKERS="2", GUNICORN_THREADS="2", PYTHONPATH=str(ROOT))
     return env
 
 
