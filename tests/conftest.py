@@ -324,6 +324,23 @@ def run_burst_worker(redis_app, *queues, timeout=120, **env):
     return log
 
 
+def work_off(app, *queues, until=None, timeout=30):
+    """The real RQ worker (SimpleWorker), in this process and in burst mode: it runs every queued job
+    with the test app's configuration and returns when the queues are empty. With `until`, it goes on
+    until that holds: retries with a backoff come back from RQ's scheduler only when they are due.
+    Saves a worker process start (app import, face model) per test; one test per job kind still
+    uses a separate `flask jobs worker` process."""
+    from rq import SimpleWorker
+    from app.services.queue import QUEUES, redis_client
+    deadline = time.time() + timeout
+    while True:
+        worker = SimpleWorker(list(queues or QUEUES), connection=redis_client(app.config["REDIS_URL"]))
+        worker.work(burst=True, with_scheduler=True, logging_level="WARNING")
+        if until is None or until() or time.time() > deadline:
+            return until() if until is not None else True
+        time.sleep(0.2)
+
+
 def wait_for(predicate, timeout=20, interval=0.1):
     deadline = time.time() + timeout
     while time.time() < deadline:
