@@ -133,16 +133,35 @@ def court_page(playwright_browser, live_server):
         ctx.close()
 
 
+_analysed = {}  # sha256 of a photo -> its FaceSample, for the whole run
+
+
 @pytest.fixture
-def seed_demo(app, db):
-    """The demo court, people and cases (with reference faces when ../shared/faces exists)."""
+def seed_demo(app, db, monkeypatch):
+    """The demo court, people and cases (with reference faces when ../shared/faces exists).
+
+    Every e2e test seeds the same demo photos: each is analysed by dlib once per run (the analysis
+    is a pure function of the bytes) instead of once per test. Face checks made by the server under
+    test are not affected: they run in the gunicorn process."""
+    import copy
+    import hashlib
     from app import demo
+    from app.services import faces as face_engine
+    analyse = face_engine.analyse
+
+    def analyse_once(data):
+        key = hashlib.sha256(data).hexdigest()
+        if key not in _analysed:
+            _analysed[key] = analyse(data)
+        return copy.deepcopy(_analysed[key])
+    monkeypatch.setattr(face_engine, "analyse", analyse_once)
     faces = str(FACES_DIR) if FACES_DIR.is_dir() else None
     try:
         cases = demo.seed(faces)
     except ImportError:  # the identity module is not there yet
         cases = demo.seed(None)
     db.session.commit()
+    monkeypatch.setattr(face_engine, "analyse", analyse)
     return {c.filing_ref: c for c in cases}
 
 
