@@ -11,7 +11,7 @@ from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter as WerkzeugIntegerConverter
 from werkzeug.security import safe_join
 
 from app.forms import CONTROL_CHARACTERS, INT_MAX
@@ -34,9 +34,10 @@ def local_time(value, fmt="%Y-%m-%d %H:%M"):
     return value.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).strftime(fmt)
 
 
-class IdConverter(IntegerConverter):
+class IntegerConverter(WerkzeugIntegerConverter):
     """`<int:...>` in every URL: ASCII digits only, and no larger than an id column holds, so
-    `/cases/99999999999` or `/cases/٣` is a plain 404 rather than a database error."""
+    `/cases/99999999999` or `/cases/٣` is a plain 404 rather than a database error. (It keeps
+    Werkzeug's class name: code that tells converters apart by name still sees an integer.)"""
     regex = r"[0-9]+"
 
     def __init__(self, map, fixed_digits=0, min=None, max=INT_MAX, signed=False):
@@ -45,7 +46,7 @@ class IdConverter(IntegerConverter):
 
 def install_converters(app):
     """Before any blueprint is registered: rules pick their converters when they are added."""
-    app.url_map.converters["int"] = IdConverter
+    app.url_map.converters["int"] = IntegerConverter
 
 
 # The page an error falls back to when the error template itself cannot be rendered.

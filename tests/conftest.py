@@ -304,8 +304,9 @@ def start_worker(redis_app, tmp_path):
         procs.append((proc, log))
         return proc
     yield start
-    for proc, log in procs:
+    for proc, _log in procs:  # stop them all at once, then wait
         proc.terminate()
+    for proc, log in procs:
         try:
             proc.wait(10)
         except subprocess.TimeoutExpired:

@@ -60,9 +60,12 @@ def live_server(app, database_url, storage_dir, tmp_path_factory):
     env.pop("REDIS_URL", None)
     log_path = tmp_path_factory.mktemp("server") / "gunicorn.log"
     log = open(log_path, "w")
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "2", "--threads", "4", "-b", f"127.0.0.1:{port}",
-                             "--timeout", "60", "wsgi:app"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    # One worker with threads: every e2e test shares this server, and a second worker would import
+    # the app (and load the face model) again. A short graceful timeout: the browsers' keep-alive
+    # connections would otherwise hold the shutdown for the full 30 s default.
+    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "1", "--threads", "4", "-b", f"127.0.0.1:{port}",
+                             "--timeout", "60", "--graceful-timeout", "2", "wsgi:app"], cwd=ROOT, env=env, stdout=log,
+                            stderr=subprocess.STDOUT, start_new_session=True)
     for _ in range(150):
         try:
             urllib.request.urlopen(base + "/signin", timeout=1)
