@@ -69,6 +69,8 @@ def create_app(config_class=None):
     register_commands(app)
     from app import web
     web.init_app(app)
+    from app import poll_gate
+    poll_gate.init_app(app)  # the idle poll's 304 before the room gate
     return app
 
 

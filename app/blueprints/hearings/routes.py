@@ -13,6 +13,7 @@ from app.blueprints.hearings.forms import (MODE_LABELS, PURPOSE_LABELS, STAGE_LA
                                            OpenHearingForm, SearchForm, TrialForm)
 from app.blueprints.identity.gate import face_check_redirect, needs_face_check
 from app.extensions import db
+from app import poll_gate
 from app.forms import as_id
 from app.htmx import render, wants_fragment
 from app.models import Case, User
@@ -269,6 +270,7 @@ def poll(case, hearing):
     resp.set_etag(etag)
     resp.headers["Cache-Control"] = "private, no-cache"
     resp.vary.update(("HX-Request", "Cookie"))
+    poll_gate.remember(hearing, etag)  # the next identical poll is answered before the room gate
     return resp
 
 
