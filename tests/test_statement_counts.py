@@ -2,7 +2,7 @@
 
 Each page is measured twice, once on a small court and once after more of everything was added
 (messages with exhibits, cases, parties, attachments); a page whose count grows loads rows one by
-one. The counts are also printed for `make bench`'s statements-per-page report (see bench/pages.py).
+one. `make bench` reports the counts themselves (bench/pages.py).
 """
 import io
 from contextlib import contextmanager
@@ -83,7 +83,7 @@ def _pages(room):
     ]
 
 
-def test_no_page_runs_more_statements_when_it_shows_more(client, auth, db, court, capsys):
+def test_no_page_runs_more_statements_when_it_shows_more(client, auth, db, court):
     def measure():
         counts = {}
         for page, who, url in _pages(court):
@@ -96,7 +96,4 @@ def test_no_page_runs_more_statements_when_it_shows_more(client, auth, db, court
     court.grow(4)
     large = measure()
     grown = {page: (small[page], large[page]) for page in small if large[page] > small[page]}
-    with capsys.disabled():
-        for page, n in small.items():
-            print(f"\nstatements {n:3d}  {page}", end="")
     assert not grown, f"statements grew with the data (N+1): {grown}"
