@@ -3,6 +3,7 @@ database per test, clients that carry a CSRF token, sign-in helpers, callable fa
 real Redis with a real RQ worker for the job tests."""
 import hashlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -336,7 +337,12 @@ def work_off(app, *queues, until=None, timeout=30):
     deadline = time.time() + timeout
     while True:
         worker = SimpleWorker(list(queues or QUEUES), connection=redis_client(app.config["REDIS_URL"]))
-        worker.work(burst=True, with_scheduler=True, logging_level="WARNING")
+        handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            worker.work(burst=True, with_scheduler=True, logging_level="WARNING")
+        finally:  # the worker installs its own; Ctrl-C must still stop pytest
+            for sig, handler in handlers.items():
+                signal.signal(sig, handler)
         if until is None or until() or time.time() > deadline:
             return until() if until is not None else True
         time.sleep(0.2)
