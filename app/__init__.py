@@ -18,6 +18,8 @@ def select_locale():
 def create_app(config_class=None):
     app = Flask(__name__, instance_path=str(config_module.INSTANCE))
     app.config.from_object(config_class or config_module.Config)
+    from app.web import install_converters
+    install_converters(app)  # before the blueprints: `<int:...>` ids are bounded ASCII numbers
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = config_module.secret_key()
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
@@ -83,6 +85,8 @@ def create_app(config_class=None):
     web.init_app(app)
     from app import idempotent
     idempotent.init_app(app)  # `idem_key_field()` in templates
+    from app import poll_gate
+    poll_gate.init_app(app)  # the idle poll's 304 before the room gate
     return app
 
 

@@ -28,7 +28,10 @@ def _secret_key():
 class Config:
     SECRET_KEY = None  # filled lazily in create_app
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE / 'microcourt.db'}"
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # No pool_pre_ping: it costs a round trip on every checkout (every request). A connection that
+    # died (PostgreSQL restarted) fails one request, and SQLAlchemy then discards the whole pool;
+    # pool_recycle retires connections before a firewall or pgbouncer drops idle ones.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_recycle": int(os.environ.get("DATABASE_POOL_RECYCLE", "1800"))}
     REDIS_URL = os.environ.get("REDIS_URL") or None
     STORAGE = os.environ.get("MICROCOURT_STORAGE") or str(INSTANCE / "files")
     DEMO = _bool("MICROCOURT_DEMO", False)

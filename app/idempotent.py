@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from flask import abort, flash, make_response, redirect, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
+from app.forms import FlaskForm  # Flask-WTF's, with a guard on every field
 from wtforms import HiddenField
 
 from app.services import idempotency

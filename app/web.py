@@ -1,14 +1,21 @@
-"""Request-level plumbing: security headers, template helpers, error pages."""
+"""Request-level plumbing: security headers, template helpers, the id converter, error pages."""
 import hashlib
 import logging
+from datetime import timezone
+from decimal import InvalidOperation
+from zoneinfo import ZoneInfo
 
-from flask import render_template, request
+from flask import Response, render_template, request
 from flask_babel import get_locale, gettext as _
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter as WerkzeugIntegerConverter
 from werkzeug.security import safe_join
 
 from app.services import court_time
+from app.forms import CONTROL_CHARACTERS, INT_MAX
 from app.services.errors import DomainError
 
 audit = logging.getLogger("microcourt.audit")
@@ -26,6 +33,28 @@ def deadline_filter(moment):
 def deadline_at_filter(moment):
     """`{{ request.deadline|deadline_at }}`: "by 2026-11-25 24:00"."""
     return _("by %(moment)s", moment=court_time.format_deadline(moment)) if moment else ""
+
+
+class IntegerConverter(WerkzeugIntegerConverter):
+    """`<int:...>` in every URL: ASCII digits only, and no larger than an id column holds, so
+    `/cases/99999999999` or `/cases/٣` is a plain 404 rather than a database error. (It keeps
+    Werkzeug's class name: code that tells converters apart by name still sees an integer.)"""
+    regex = r"[0-9]+"
+
+    def __init__(self, map, fixed_digits=0, min=None, max=INT_MAX, signed=False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def install_converters(app):
+    """Before any blueprint is registered: rules pick their converters when they are added."""
+    app.url_map.converters["int"] = IntegerConverter
+
+
+# The page an error falls back to when the error template itself cannot be rendered.
+MINIMAL_PAGE = ('<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
+                '<meta name="viewport" content="width=device-width, initial-scale=1"><title>{status}</title>'
+                '</head><body><h1>{status}</h1><p role="alert">{message}</p><p><a href="/">MicroCourt</a></p>'
+                '</body></html>')
 
 
 def init_app(app):
@@ -77,7 +106,36 @@ def init_app(app):
         return resp
 
     def error_page(status, message):
-        return render_template("errors/error.html", status=status, message=message), status
+        """The error page. It cannot fail: the session is rolled back first (a failed statement
+        leaves it unusable, and the page reads the signed-in user), and a template that breaks
+        falls back to a static page. The security headers are added by `_headers` either way."""
+        from app.extensions import db
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 - a dead connection: the page must still go out
+            app.logger.exception("rollback failed while answering %s", status)
+        try:
+            return render_template("errors/error.html", status=status, message=message), status
+        except Exception:  # noqa: BLE001
+            app.logger.exception("error page failed on %s", request.path)
+            try:
+                lang = str(get_locale() or "zh")
+            except Exception:  # noqa: BLE001
+                lang = "zh"
+            page = MINIMAL_PAGE.format(lang="zh-Hans" if lang == "zh" else "en", status=int(status),
+                                       message=escape(str(message)))
+            return Response(page, status, mimetype="text/html")
+
+    @app.before_request
+    def _refuse_control_characters():
+        # NUL and other control characters in the URL (path or query) reach no view: PostgreSQL cannot
+        # store them and no id, code or filter contains them. Form fields are checked by app.forms.
+        if CONTROL_CHARACTERS.search(request.path) or any(
+                CONTROL_CHARACTERS.search(k) or CONTROL_CHARACTERS.search(v)
+                for k, v in request.args.items(multi=True)):
+            audit.info("control characters refused path=%r", request.path[:200])
+            return error_page(400, _("The address contains characters that cannot be used. "
+                                     "Check the link and try again."))
 
     @app.errorhandler(CSRFError)
     def _csrf(exc):
@@ -100,9 +158,21 @@ def init_app(app):
         return error_page(413, _("The file is too large. The limit is %(mb)s MB.",
                                  mb=app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)))
 
+    @app.errorhandler(DataError)
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(InvalidOperation)
+    def _unusable(exc):
+        # Input that reached the database or date/number arithmetic in a shape nothing expected (a number
+        # beyond its column, text too long for it, a date past the calendar): the person's mistake or a
+        # forged request, not our crash. The forms catch the common cases with a message by the field.
+        audit.info("unusable input path=%s error=%s", request.path, type(exc).__name__)
+        return error_page(400, _("Some of what you sent cannot be used: a number or date out of range, or "
+                                 "text that is too long. Go back, check it and try again."))
+
     @app.errorhandler(HTTPException)
     def _http(exc):
-        messages = {403: _("You do not have access to this page."),
+        messages = {400: _("What you sent could not be understood. Go back, check it and try again."),
+                    403: _("You do not have access to this page."),
                     404: _("This page does not exist, or you do not have access to it."),
                     405: _("This action is not possible here.")}
         return error_page(exc.code or 500, messages.get(exc.code, _("Something went wrong.")))
@@ -112,5 +182,9 @@ def init_app(app):
         if app.testing:
             raise exc
         app.logger.exception("unhandled error on %s", request.path)
-        return error_page(500, _("Something went wrong on our side. Nothing you sent was lost; "
-                                 "please try again in a minute."))
+        try:
+            message = _("Something went wrong on our side. Nothing you sent was lost; "
+                        "please try again in a minute.")
+        except Exception:  # noqa: BLE001 - the catalogue or the locale broke: say it in English
+            message = "Something went wrong on our side. Please try again in a minute."
+        return error_page(500, message)

@@ -37,7 +37,7 @@ def bench_env(port):
                MICROCOURT_STORAGE=str(OUT / "files"), MICROCOURT_INSTANCE=str(OUT / "instance"),
                MICROCOURT_DEMO="1", SECRET_KEY="bench-only-secret", SMS_GATEWAY="outbox",
                MICROCOURT_BASE_URL=f"http://127.0.0.1:{port}", GUNICORN_BIND=f"127.0.0.1:{port}",
-               GUNICORN_WORKERS="2", GUNICORN_THREADS="8", PYTHONPATH=str(ROOT))
+               GUNICORN_WORKERS="2", GUNICORN_THREADS="2", PYTHONPATH=str(ROOT))
     return env
 
 
@@ -212,6 +212,8 @@ def main():
         guarded(results, "load", load_metrics, base, browsers, pages, hearing_path)
         guarded(results, "phone_profile", phone_metrics, base, env, pages)
         procs.stop_all()  # the rest measures CPU: nothing else running
+        from bench import pages as page_costs
+        guarded(results, "page_cpu", page_costs.measure, app, hearing_path)
         guarded(results, "face_check", faces_metrics)
         guarded(results, "pdf", pdf_metrics)
         from bench import bench_transcripts

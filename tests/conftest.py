@@ -3,6 +3,7 @@ database per test, clients that carry a CSRF token, sign-in helpers, callable fa
 real Redis with a real RQ worker for the job tests."""
 import hashlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -16,7 +17,10 @@ from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import text
 
 ROOT = Path(__file__).resolve().parent.parent
-FACES_DIR = Path(os.environ.get("FACES_DIR", ROOT.parent / "shared" / "faces"))
+# The shared face photos sit beside the clone (../shared/faces) or beside a folder of worktrees.
+FACES_DIR = Path(os.environ.get("FACES_DIR") or next(
+    (p for p in (ROOT.parent / "shared" / "faces", ROOT.parent.parent / "shared" / "faces") if p.is_dir()),
+    ROOT.parent / "shared" / "faces"))
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://127.0.0.1:5432/test")
 # Each test run gets a Redis database of its own (several runs may share this machine).
@@ -223,6 +227,19 @@ def make_case(db, make_user, make_court):
 
 
 @pytest.fixture
+def world(db, make_user, make_court):
+    """The filing tests' court (上海市浦东新区人民法院, 沪0115), its clerk (立案庭书记员) and a litigant,
+    王芳, whose ID number (身份证号) is valid: (court, clerk, filer)."""
+    from app.services.id_numbers import check_char
+    court = make_court(name="上海市浦东新区人民法院", code="沪0115")
+    clerk = make_user("clerk", court=court)
+    filer = make_user("litigant", name="王芳", phone="13800000001")
+    filer.id_number = "31010119900307123" + check_char("31010119900307123")
+    db.session.commit()
+    return court, clerk, filer
+
+
+@pytest.fixture
 def auth(client, db):
     """Sign the test client in as a user, the way a person does (a one-time link, used by POST)."""
     from app.services.auth import create_action_link
@@ -288,13 +305,47 @@ def start_worker(redis_app, tmp_path):
         procs.append((proc, log))
         return proc
     yield start
-    for proc, log in procs:
+    for proc, _log in procs:  # stop them all at once, then wait
         proc.terminate()
+    for proc, log in procs:
         try:
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+def run_burst_worker(redis_app, *queues, timeout=120, **env):
+    """Run a real `flask jobs worker --burst` to completion: it works off every job already queued and
+    exits, so a test proves that a job did (or did not) do something without sleeping. Returns the log."""
+    proc = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "jobs", "worker", "--burst", *queues],
+                          cwd=ROOT, env=worker_env(redis_app, **env), capture_output=True, text=True,
+                          timeout=timeout)
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 0, log[-3000:]
+    return log
+
+
+def work_off(app, *queues, until=None, timeout=30):
+    """The real RQ worker (SimpleWorker), in this process and in burst mode: it runs every queued job
+    with the test app's configuration and returns when the queues are empty. With `until`, it goes on
+    until that holds: retries with a backoff come back from RQ's scheduler only when they are due.
+    Saves a worker process start (app import, face model) per test; one test per job kind still
+    uses a separate `flask jobs worker` process."""
+    from rq import SimpleWorker
+    from app.services.queue import QUEUES, redis_client
+    deadline = time.time() + timeout
+    while True:
+        worker = SimpleWorker(list(queues or QUEUES), connection=redis_client(app.config["REDIS_URL"]))
+        handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            worker.work(burst=True, with_scheduler=True, logging_level="WARNING")
+        finally:  # the worker installs its own; Ctrl-C must still stop pytest
+            for sig, handler in handlers.items():
+                signal.signal(sig, handler)
+        if until is None or until() or time.time() > deadline:
+            return until() if until is not None else True
+        time.sleep(0.2)
 
 
 def wait_for(predicate, timeout=20, interval=0.1):

@@ -46,15 +46,22 @@ def _flask(url, *args):
     assert out.returncode == 0, out.stderr[-2000:]
 
 
-def test_upgrade_matches_models_and_downgrades(tmp_path):
-    from app import models  # noqa: F401 - every table on the metadata
+def _upgrade_compare_downgrade(url):
     from app.extensions import db
-    for url in _scratch_urls(tmp_path):
-        _flask(url, "upgrade")
-        engine = create_engine(url)
-        with engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False}), db.metadata)
-        assert diff == [], f"{url}: models and migrations differ: {diff}"
-        _flask(url, "downgrade", "base")
-        assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
-        engine.dispose()
+    _flask(url, "upgrade")
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False}), db.metadata)
+    assert diff == [], f"{url}: models and migrations differ: {diff}"
+    _flask(url, "downgrade", "base")
+    assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+    engine.dispose()
+
+
+def test_upgrade_matches_models_and_downgrades(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+    from app import models  # noqa: F401 - every table on the metadata
+    # SQLite and PostgreSQL side by side: each is a chain of `flask db` processes (app import included).
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for done in [pool.submit(_upgrade_compare_downgrade, url) for url in _scratch_urls(tmp_path)]:
+            done.result()

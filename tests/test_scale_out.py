@@ -37,7 +37,8 @@ def two_servers(app, redis_url, tmp_path_factory):
         port = _port()
         log = open(tmp_path / f"server_{name}.log", "w")
         procs.append((subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-w", "1", "--threads", "4", "-b", f"127.0.0.1:{port}", "wsgi:app"],
+            [sys.executable, "-m", "gunicorn", "-w", "1", "--threads", "4", "-b", f"127.0.0.1:{port}",
+             "--graceful-timeout", "2", "wsgi:app"],  # keep-alive clients would hold a graceful stop 30 s
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT), log))
         bases.append(f"http://127.0.0.1:{port}")
     deadline = time.time() + 30
@@ -51,8 +52,9 @@ def two_servers(app, redis_url, tmp_path_factory):
             assert time.time() < deadline, (tmp_path / "server_a.log").read_text()[-2000:]
             time.sleep(0.2)
     yield bases
-    for proc, log in procs:
+    for proc, _log in procs:  # stop both at once, then wait: the shutdowns overlap
         proc.terminate()
+    for proc, log in procs:
         try:
             proc.wait(10)
         except subprocess.TimeoutExpired:

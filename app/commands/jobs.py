@@ -12,11 +12,19 @@ jobs_cli = AppGroup("jobs", help="Background jobs (RQ).")
 log = logging.getLogger("microcourt.jobs")
 
 
-def preload():
+# The queues whose jobs use each heavy engine: a worker that serves none of them does not load it
+# (the face model alone takes seconds and ~100 MB; an SMS worker never needs it).
+HEAVY = {"app.services.faces": ("default",), "app.services.pdf": ("documents",),
+         "app.services.pdf_signing": ("documents",)}
+
+
+def preload(queues=QUEUES):
     """Import the heavy parts once in the worker parent, so forked jobs start warm."""
     import jobs
     jobs._app = current_app._get_current_object()
-    for name in ("app.services.faces", "app.services.pdf", "app.services.pdf_signing"):
+    for name, users in HEAVY.items():
+        if not set(users) & set(queues):
+            continue
         try:
             module = __import__(name, fromlist=["preload"])
         except ImportError:
@@ -52,7 +60,7 @@ def worker(queues, burst, name, fork):
     from rq import SimpleWorker, Worker
     if not current_app.config.get("REDIS_URL"):
         raise click.ClickException("REDIS_URL is not set: jobs run inline, no worker is needed.")
-    preload()
+    preload(queues or QUEUES)
     w = (Worker if fork else SimpleWorker)(list(queues or QUEUES), connection=redis_client(), name=name)
     # with_scheduler: RQ moves retries with a backoff interval back onto the queue when due.
     w.work(burst=burst, logging_level="INFO", with_scheduler=True)

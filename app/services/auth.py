@@ -11,6 +11,7 @@ from urllib.parse import unquote, urlsplit
 from flask import current_app
 from flask_babel import force_locale, gettext as _
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
@@ -51,7 +52,9 @@ def start_session(user, method, ip=None, face_verified=False):
 def load_session(raw):
     if not raw:
         return None
-    row = db.session.scalar(select(UserSession).where(UserSession.token_hash == token_hash(raw)))
+    # The session row and its user in one statement: this runs on every signed-in request.
+    row = db.session.scalar(select(UserSession).where(UserSession.token_hash == token_hash(raw))
+                            .options(joinedload(UserSession.user)))
     if row is None or not row.live or not row.user.active:
         return None
     return row

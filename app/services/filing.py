@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from flask import current_app
 from flask_babel import force_locale, gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Case, CaseParty, Court, User, utcnow
@@ -111,6 +112,14 @@ def _lock(case):
     return lock(case)
 
 
+def _revision(value):
+    """The revision a form was made at; a value no form of ours sends counts as a stale form."""
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        return None
+
+
 def _transition(case, action, actor, expect_revision=None):
     """The filing's steps go through the one lifecycle; its refusals keep the filing's own words."""
     try:
@@ -128,7 +137,7 @@ def _touch(case, expect_revision=None):
     _lock(case)
     if case.state not in EDITABLE:
         raise NotEditable()
-    if expect_revision is not None and int(expect_revision) != case.revision:
+    if expect_revision is not None and _revision(expect_revision) != case.revision:
         raise StaleForm()
     case.revision += 1
 
@@ -173,14 +182,15 @@ def required_roles(case):
 
 
 def current_attachments(case):
+    # The pages show each attachment's file: load the files in the same round (no query per row).
     return db.session.scalars(select(FilingAttachment).where(
         FilingAttachment.case_id == case.id, FilingAttachment.superseded_at.is_(None))
-        .order_by(FilingAttachment.id)).all()
+        .options(selectinload(FilingAttachment.stored)).order_by(FilingAttachment.id)).all()
 
 
 def all_attachments(case):
     return db.session.scalars(select(FilingAttachment).where(FilingAttachment.case_id == case.id)
-                              .order_by(FilingAttachment.id)).all()
+                              .options(selectinload(FilingAttachment.stored)).order_by(FilingAttachment.id)).all()
 
 
 def versions(case):
@@ -213,6 +223,8 @@ def parse_amount(raw):
         value = Decimal(raw)
     except InvalidOperation:
         raise InvalidAmount() from None
+    if not value.is_finite():  # "NaN" and "inf" parse as Decimals, and NaN cannot even be compared
+        raise InvalidAmount()
     if value < 0 or value >= Decimal("1e12") or value != value.quantize(Decimal("0.01")):
         raise InvalidAmount()
     return value

@@ -139,7 +139,7 @@ def _analyse(data, photo):
 
 
 def _keep(data, name, actor):
-    ctype = storage.sniff(data[:64]) or "application/octet-stream"
+    ctype = storage.sniff(data[:64], complete=len(data) <= 64) or "application/octet-stream"
     return storage.save_bytes(data, name=name, content_type=ctype, actor=actor)
 
 

@@ -106,6 +106,14 @@ def allowed_actions(case):
     return sorted(a for a, t in TRANSITIONS.items() if case.state in t.sources)
 
 
+def _revision(value):
+    """The revision a form was made at; a value no form of ours sends counts as a stale form."""
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        return None
+
+
 def transition(case, action, actor, *, expect_revision=None, reason=None, **data):
     """Move `case` by `action`: lock and re-read the row, check the state and who acts, change the state,
     bump the revision and record a `state_changed` event. Returns the previous state.
@@ -124,7 +132,7 @@ def transition(case, action, actor, *, expect_revision=None, reason=None, **data
             raise UnknownCloseReason()
         if case.state not in CLOSE_REASONS[reason]:
             raise WrongState(action=action, state=case.state)
-    if expect_revision is not None and int(expect_revision) != case.revision:
+    if expect_revision is not None and _revision(expect_revision) != case.revision:
         raise StaleForm()
     previous = case.state
     case.state = step.target

@@ -119,7 +119,8 @@ def sweep_unsent():
 
 def record_receipt(gateway_id, ref, status):
     """A delivery receipt from the http gateway."""
-    msg = db.session.get(SmsMessage, int(gateway_id)) if str(gateway_id).isdigit() else None
+    from app.forms import as_id
+    msg = db.session.get(SmsMessage, as_id(gateway_id)) if as_id(gateway_id) else None
     if msg is None or (ref and msg.gateway_ref and msg.gateway_ref != ref):
         return None
     if status == "delivered" and msg.delivered_at is None:

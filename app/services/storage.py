@@ -4,6 +4,7 @@
 the browser's Content-Type are not trusted), stores the original bytes, and records their SHA-256.
 Files are only ever served as attachments (`app.blueprints.send_stored()`), never inline.
 """
+import codecs
 import hashlib
 import os
 import secrets
@@ -46,8 +47,9 @@ class EmptyFile(UploadRefused):
     message = N_("The file is empty.")
 
 
-def sniff(head: bytes):
-    """The content type from the first bytes of a file, or None."""
+def sniff(head: bytes, complete=False):
+    """The content type from the first bytes of a file, or None. `complete` says that `head` is the
+    whole file; otherwise a multi-byte character cut at its end still counts as text."""
     if head.startswith(b"\xff\xd8\xff"):
         return "image/jpeg"
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
@@ -79,11 +81,30 @@ def sniff(head: bytes):
         return "application/msword"  # OLE2: .doc/.xls
     if head.startswith(b"PK\x03\x04"):
         return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"  # refined below
+    return "text/plain" if _utf8_text(head, final=complete) else None
+
+
+def _utf8_text(data, final):
     try:
-        head.decode("utf-8")
-        return "text/plain" if b"\x00" not in head else None
+        codecs.getincrementaldecoder("utf-8")().decode(data, final=final)
     except UnicodeDecodeError:
-        return None
+        return False
+    return b"\x00" not in data
+
+
+class _Utf8Check:
+    """Whether a stream, fed chunk by chunk, is UTF-8 text (no NUL) from start to end."""
+
+    def __init__(self):
+        self.decoder, self.ok = codecs.getincrementaldecoder("utf-8")(), True
+
+    def feed(self, chunk, final=False):
+        if self.ok:
+            try:
+                self.decoder.decode(chunk, final=final)
+                self.ok = b"\x00" not in chunk
+            except UnicodeDecodeError:
+                self.ok = False
 
 
 def _refine_zip(path, name):
@@ -134,7 +155,7 @@ def save_upload(file_storage, *, kind, actor, case=None, on_behalf_of=None, limi
     dest = root() / key[:2] / key
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_suffix(".part")
-    digest, size, head = hashlib.sha256(), 0, b""
+    digest, size, head, text = hashlib.sha256(), 0, b"", _Utf8Check()
     stream = file_storage.stream
     try:
         with open(tmp, "wb") as out:
@@ -147,11 +168,15 @@ def save_upload(file_storage, *, kind, actor, case=None, on_behalf_of=None, limi
                     raise FileTooLarge(mb=limit // (1024 * 1024))
                 if len(head) < 64:
                     head += chunk[:64 - len(head)]
+                text.feed(chunk)
                 digest.update(chunk)
                 out.write(chunk)
         if size == 0:
             raise EmptyFile()
-        ctype = sniff(head)
+        ctype = sniff(head, complete=size <= len(head))
+        text.feed(b"", final=True)
+        if ctype == "text/plain" and not text.ok:  # text must be UTF-8 to its last byte, not only its first 64
+            ctype = None
         if ctype and ctype.startswith("application/vnd.openxml"):
             ctype = _refine_zip(tmp, file_storage.filename)
         if ctype not in allowed:

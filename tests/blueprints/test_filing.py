@@ -2,23 +2,12 @@
 import io
 import re
 
-import pytest
 from sqlalchemy import select
 
 from app.models import Case, Consent, SmsMessage, User
 from app.models.filing import FilingAttachment, FilingVersion
 from app.services import filing
-from tests.services.test_filing import GOOD_ID, PDF, PNG, complete_draft, valid_id
-
-
-@pytest.fixture
-def world(db, make_user, make_court):
-    court = make_court(name="上海市浦东新区人民法院", code="沪0115")
-    clerk = make_user("clerk", court=court)
-    filer = make_user("litigant", name="王芳", phone="13800000001")
-    filer.id_number = valid_id()
-    db.session.commit()
-    return court, clerk, filer
+from tests.services.test_filing import GOOD_ID, PDF, PNG, complete_draft
 
 
 def _ref(resp):

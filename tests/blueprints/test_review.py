@@ -9,17 +9,7 @@ from sqlalchemy import select
 from app.models import Case, SmsMessage
 from app.models.filing import CorrectionRequest
 from app.services import filing
-from tests.services.test_filing import PDF, complete_draft, valid_id
-
-
-@pytest.fixture
-def world(db, make_user, make_court):
-    court = make_court(name="上海市浦东新区人民法院", code="沪0115")
-    clerk = make_user("clerk", court=court)
-    filer = make_user("litigant", name="王芳", phone="13800000001")
-    filer.id_number = valid_id()
-    db.session.commit()
-    return court, clerk, filer
+from tests.services.test_filing import PDF, complete_draft
 
 
 def submitted(db, court, filer, kind="civil"):

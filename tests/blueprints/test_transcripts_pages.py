@@ -12,10 +12,10 @@ def _setup(db, make_user, make_case):
     judge = make_user("judge", name="张俊")
     plaintiff, defendant = make_user(name="王芳"), make_user(name="陈强")
     case = make_case(court=judge.court, filer=plaintiff, defendant=defendant)
-    record_hearing(case, judge, [(plaintiff, "plaintiff"), (defendant, "defendant")],
-                   messages=[(plaintiff, "plaintiff", "请求支付货款。")])
-    db.session.commit()
-    version = transcripts.render_draft(7)
+    held = record_hearing(case, judge, [(plaintiff, "plaintiff"), (defendant, "defendant")],
+                          messages=[(plaintiff, "plaintiff", "请求支付货款。")])
+    db.session.commit()  # the draft is rendered after this commit; rendering again finds the same version
+    version = transcripts.render_draft(held.id)
     db.session.commit()
     return judge, plaintiff, defendant, case, db.session.get(Transcript, version.transcript_id)
 

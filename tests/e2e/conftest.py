@@ -60,9 +60,12 @@ def live_server(app, database_url, storage_dir, tmp_path_factory):
     env.pop("REDIS_URL", None)
     log_path = tmp_path_factory.mktemp("server") / "gunicorn.log"
     log = open(log_path, "w")
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "2", "--threads", "4", "-b", f"127.0.0.1:{port}",
-                             "--timeout", "60", "wsgi:app"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    # One worker with threads: every e2e test shares this server, and a second worker would import
+    # the app (and load the face model) again. A short graceful timeout: the browsers' keep-alive
+    # connections would otherwise hold the shutdown for the full 30 s default.
+    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "1", "--threads", "4", "-b", f"127.0.0.1:{port}",
+                             "--timeout", "60", "--graceful-timeout", "2", "wsgi:app"], cwd=ROOT, env=env, stdout=log,
+                            stderr=subprocess.STDOUT, start_new_session=True)
     for _ in range(150):
         try:
             urllib.request.urlopen(base + "/signin", timeout=1)
@@ -133,16 +136,35 @@ def court_page(playwright_browser, live_server):
         ctx.close()
 
 
+_analysed = {}  # sha256 of a photo -> its FaceSample, for the whole run
+
+
 @pytest.fixture
-def seed_demo(app, db):
-    """The demo court, people and cases (with reference faces when ../shared/faces exists)."""
+def seed_demo(app, db, monkeypatch):
+    """The demo court, people and cases (with reference faces when ../shared/faces exists).
+
+    Every e2e test seeds the same demo photos: each is analysed by dlib once per run (the analysis
+    is a pure function of the bytes) instead of once per test. Face checks made by the server under
+    test are not affected: they run in the gunicorn process."""
+    import copy
+    import hashlib
     from app import demo
+    from app.services import faces as face_engine
+    analyse = face_engine.analyse
+
+    def analyse_once(data):
+        key = hashlib.sha256(data).hexdigest()
+        if key not in _analysed:
+            _analysed[key] = analyse(data)
+        return copy.deepcopy(_analysed[key])
+    monkeypatch.setattr(face_engine, "analyse", analyse_once)
     faces = str(FACES_DIR) if FACES_DIR.is_dir() else None
     try:
         cases = demo.seed(faces)
     except ImportError:  # the identity module is not there yet
         cases = demo.seed(None)
     db.session.commit()
+    monkeypatch.setattr(face_engine, "analyse", analyse)
     return {c.filing_ref: c for c in cases}
 
 

@@ -6,7 +6,6 @@ import subprocess
 import pytest
 from PIL import Image, ImageDraw
 
-from app.services import events
 
 
 def drawn_png(size=(300, 120), ink=True):
@@ -47,18 +46,30 @@ def face_session(user, fresh=True):
     return row
 
 
-def record_hearing(case, judge, people, hearing_id=7, messages=(), close=True, purpose="evidence_exchange"):
-    """Record a hearing as the hearing room does: opened, participants, verification, messages, closed.
-    `people` is [(user, role)], `messages` is [(user, role, text)]."""
-    events.hearing_opened(case, judge, hearing_id, purpose=purpose, mode="async", title="证据交换")
-    events.participant_added(case, judge, hearing_id, judge, "judge")
-    for user, role in people:
-        events.participant_added(case, judge, hearing_id, user, role)
-        events.identity_verified(case, user, hearing_id, method="face", distance=0.41)
-    for i, (user, role, text) in enumerate(messages, 1):
-        events.message_posted(case, user, hearing_id, message_id=i, role=role, text=text)
+def record_hearing(case, judge, people, messages=(), close=True, rendered=True, purpose="evidence_exchange",
+                   title="证据交换"):
+    """Hold a real hearing (庭审/证据交换) through the hearing services, the way the room does: the judge
+    opens it, each party consents and is admitted (as after the room's face check), messages are posted, the judge
+    closes it (the transcript draft is then rendered after the caller's commit).
+    `people` is [(user, role)], `messages` is [(user, role, text)]. With rendered=False the draft job is
+    left unrun, as when the documents worker has not reached it yet. Returns the Hearing."""
+    from app.extensions import db
+    from app.services import hearings
+    case.judge_id = judge.id
+    db.session.flush()
+    hearing = hearings.open_hearing(case, judge, purpose=purpose, title=title)
+    for user, _role in people:
+        hearings.give_consent(hearing, user, True)
+        hearings.admit(hearing, user, None, method="face")
+    for user, _role, text in messages:
+        hearings.post_message(hearing, user, text)
     if close:
-        events.hearing_closed(case, judge, hearing_id)
+        hearings.close_hearing(hearing, judge)
+        if not rendered:
+            pending = db.session.info.get("pending_jobs", [])
+            pending[:] = [j for j in pending if j["func"] != "jobs.documents.render_transcript_draft"]
+    db.session.flush()
+    return hearing
 
 
 def pdftotext(data, tmp_path):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import itertools
 import math
-import os
 import re
 import subprocess
 import sys
@@ -24,7 +23,8 @@ if str(REPO) not in sys.path:
 
 from app.services import faces as F  # noqa: E402
 
-FACES_DIR = Path(os.environ.get("FACES_DIR", REPO.parent / "shared" / "faces"))
+from tests.conftest import FACES_DIR  # noqa: E402
+
 PEOPLE = {
     "obama": ["obama_1", "obama_2", "obama_3"],
     "biden": ["biden_1", "biden_2"],

@@ -28,16 +28,6 @@ def valid_id(prefix="31010119900307123"):
     return prefix + check_char(prefix)
 
 
-@pytest.fixture
-def world(db, make_user, make_court):
-    court = make_court(code="沪0117")
-    clerk = make_user("clerk", court=court)
-    filer = make_user("litigant", name="王芳", phone="13800000001")
-    filer.id_number = valid_id()
-    db.session.commit()
-    return court, clerk, filer
-
-
 def complete_draft(db, court, filer, kind="civil", application=True):
     case = filing.start_filing(filer, court, kind)
     filing.update_filing(case, filer, title="王芳诉陈强买卖合同纠纷", claims="支付货款160000元",
@@ -317,7 +307,7 @@ def test_accept_numbers_the_case_makes_one_notice_and_invites_defendant(db, worl
     court, clerk, filer = world
     case = case_in(db, "accepted", court, clerk, filer)  # jobs run inline after the commit
     year = court_time.today().year
-    assert case.case_number == f"({year})沪0117民初1号"
+    assert case.case_number == f"({year})沪0115民初1号"
     notices = db.session.scalars(select(AcceptanceNotice)).all()
     assert len(notices) == 1
     stored = db.session.get(StoredFile, notices[0].stored_file_id)
@@ -346,7 +336,7 @@ def test_case_numbers_are_per_court_year_and_kind(db, world, make_user, make_cou
     for c in (a, b, e):
         filing.accept(c, clerk)
     db.session.commit()
-    assert [a.case_number[6:], b.case_number[6:], e.case_number[6:]] == ["沪0117民初1号", "沪0117民初2号", "沪0117执1号"]
+    assert [a.case_number[6:], b.case_number[6:], e.case_number[6:]] == ["沪0115民初1号", "沪0115民初2号", "沪0115执1号"]
 
 
 def test_defendant_joins_and_consents(db, world, make_user):

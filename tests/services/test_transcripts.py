@@ -1,13 +1,16 @@
 """Transcripts built from the hearing's events: content, idempotence, confirm/object/addendum, signing."""
-from datetime import datetime, timezone
+import io
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage
 
-from app.models import CaseEvent, SmsMessage, StoredFile, Transcript, TranscriptVersion
+from app.models import CaseEvent, SmsMessage, StoredFile, Transcript, TranscriptVersion, utcnow
 from app.services import signatures, storage, transcripts
 from app.services import events
 from tests.services.documents_helpers import drawn_png, face_session, pdftotext, record_hearing
+from tests.services.test_filing import PDF
 
 MESSAGES = ["被告于2026年3月收货后至今未付款。", "货物存在质量问题，我方已书面提出异议。"]
 
@@ -17,10 +20,11 @@ def hearing(db, make_user, make_case):
     judge = make_user("judge", name="张俊")
     plaintiff, defendant = make_user(name="王芳"), make_user(name="陈强")
     case = make_case(court=judge.court, filer=plaintiff, defendant=defendant)
-    record_hearing(case, judge, [(plaintiff, "plaintiff"), (defendant, "defendant")],
-                   messages=[(plaintiff, "plaintiff", MESSAGES[0]), (defendant, "defendant", MESSAGES[1])])
+    held = record_hearing(case, judge, [(plaintiff, "plaintiff"), (defendant, "defendant")],
+                          messages=[(plaintiff, "plaintiff", MESSAGES[0]), (defendant, "defendant", MESSAGES[1])],
+                          rendered=False)
     db.session.commit()
-    return dict(case=case, judge=judge, plaintiff=plaintiff, defendant=defendant, hearing_id=7)
+    return dict(case=case, judge=judge, plaintiff=plaintiff, defendant=defendant, hearing_id=held.id)
 
 
 def _draft(db, h):
@@ -54,8 +58,9 @@ def test_rendering_the_same_events_twice_gives_one_document(db, hearing):
     assert first.id == second.id
     assert db.session.scalar(select(func.count()).select_from(TranscriptVersion)) == 1
     assert db.session.scalar(select(func.count()).select_from(StoredFile)) == 1
-    data1, h1 = transcripts.document_data(hearing["case"], transcripts.build(hearing["case"], 7))
-    data2, h2 = transcripts.document_data(hearing["case"], transcripts.build(hearing["case"], 7))
+    hid = hearing["hearing_id"]
+    data1, h1 = transcripts.document_data(hearing["case"], transcripts.build(hearing["case"], hid))
+    data2, h2 = transcripts.document_data(hearing["case"], transcripts.build(hearing["case"], hid))
     assert h1 == h2 == first.content_hash
 
 
@@ -66,7 +71,7 @@ def test_worker_killed_mid_render_leaves_nothing_and_rerun_files_one(db, hearing
         raise SystemExit("worker killed")
     monkeypatch.setattr(pdf, "render_transcript", killed)
     with pytest.raises(SystemExit):
-        transcripts.render_draft(7)
+        transcripts.render_draft(hearing["hearing_id"])
     db.session.rollback()
     monkeypatch.undo()
     _draft(db, hearing)
@@ -76,10 +81,10 @@ def test_worker_killed_mid_render_leaves_nothing_and_rerun_files_one(db, hearing
 def test_open_hearing_has_no_transcript_yet(db, make_user, make_case):
     judge = make_user("judge")
     case = make_case(court=judge.court)
-    record_hearing(case, judge, [], hearing_id=9, close=False)
+    held = record_hearing(case, judge, [], close=False)
     db.session.commit()
     with pytest.raises(transcripts.HearingStillOpen):
-        transcripts.render_draft(9)
+        transcripts.render_draft(held.id)
 
 
 def test_signers_are_texted_a_link_to_the_confirm_step(db, hearing):
@@ -187,18 +192,25 @@ def test_signed_copy_keeps_the_signature_version_used(db, hearing):
     assert confirmation.signature_application.signature_id == first.id
 
 
-def test_transcript_entries_follow_event_kinds(db, hearing):
-    case, judge, p = hearing["case"], hearing["judge"], hearing["plaintiff"]
-    events.item_posted(case, judge, 7, item_id=1, text="请提交合同原件。", addressees=[p.name],
-                       deadline=datetime(2026, 11, 25, 16, 0, tzinfo=timezone.utc))
-    events.evidence_added(case, p, 7, evidence_id=1, exhibit_no=3, exhibit="证据3", file_name="合同.pdf",
-                          sha256="ab" * 32)
-    events.item_answered(case, p, 7, item_id=1, message_id=3, text="已提交。", late=False)
-    events.message_posted(case, judge, 99, message_id=5, role="judge", text="另一场庭审")
-    entries = transcripts.build(case, 7)["entries"]
+def test_transcript_entries_follow_event_kinds(db, make_user, make_case):
+    from app.services import hearings
+    judge = make_user("judge", name="张俊")
+    p, d = make_user(name="王芳"), make_user(name="陈强")
+    case = make_case(court=judge.court, filer=p, defendant=d)
+    held = record_hearing(case, judge, [(p, "plaintiff"), (d, "defendant")],
+                          messages=[(p, "plaintiff", MESSAGES[0]), (d, "defendant", MESSAGES[1])], close=False)
+    day = (utcnow() + timedelta(days=10)).date()
+    item = hearings.post_item(held, judge, "请提交合同原件。", parties=[case.parties[0]],
+                              deadline=hearings.deadline_at(day))
+    exhibit = hearings.add_evidence(held, p, FileStorage(io.BytesIO(PDF), filename="合同.pdf"))
+    hearings.answer_item(item, p, "已提交。")
+    record_hearing(case, judge, [], messages=[(judge, "judge", "另一场庭审")], close=False)  # not this one's
+    db.session.commit()
+    entries = transcripts.build(case, held.id)["entries"]
     kinds = [e["kind"] for e in entries]
     assert kinds == ["message", "message", "item", "evidence", "answer"]
-    assert "截止 2026-11-25 24:00" in entries[2]["text"] and entries[3]["exhibit"] == "证据3"
+    assert f"截止 {day.isoformat()} 24:00" in entries[2]["text"] and entries[3]["exhibit"] == exhibit.label
+    assert "合同.pdf" in entries[3]["text"] and exhibit.file.sha256[:16] in entries[3]["text"]
     assert all("另一场庭审" not in e["text"] for e in entries)
 
 
@@ -207,7 +219,7 @@ def test_missing_font_fails_clearly_and_files_nothing(db, hearing, app):
     app.config["PDF_CJK_FONT"] = "/nonexistent/font.ttf"
     try:
         with pytest.raises(pdf.FontMissing, match="fonts-wqy-microhei"):
-            transcripts.render_draft(7)
+            transcripts.render_draft(hearing["hearing_id"])
     finally:
         app.config["PDF_CJK_FONT"] = None
         pdf.preload()

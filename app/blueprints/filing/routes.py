@@ -11,6 +11,7 @@ from app.blueprints.filing.forms import (AttachmentForm, DetailsForm, JoinForm, 
                                          RevisionForm, StartForm)
 from app.blueprints.identity.gate import face_check_redirect, face_check_required, needs_face_check
 from app.extensions import db, limiter
+from app.forms import as_id
 from app.htmx import render
 from app.idempotent import once
 from app.labels import KIND_LABELS
@@ -64,12 +65,12 @@ def page(case, status=200, **forms):
     party_form = forms.get("party") or PartyForm(formdata=None, data={**rev, "role": svc.other_role(case.kind)})
     party_form.fill(roles)
     editing = None
-    if request.args.get("party", "").isdigit():
-        editing = next((p for p in case.parties if p.id == int(request.args["party"])), None)
+    if request.args.get("party", type=as_id):
+        editing = next((p for p in case.parties if p.id == request.args.get("party", type=as_id)), None)
     edit_party = forms.get("edit_party") or (PartyForm(formdata=None, obj=editing, data=rev).fill(roles) if editing else None)
     replacing = None
-    if request.args.get("replace", "").isdigit():
-        replacing = db.session.get(FilingAttachment, int(request.args["replace"]))
+    if request.args.get("replace", type=as_id):
+        replacing = db.session.get(FilingAttachment, request.args.get("replace", type=as_id))
         replacing = replacing if replacing and replacing.case_id == case.id and replacing.current else None
     att_form = forms.get("attachment") or AttachmentForm(formdata=None, data={
         **rev, "role": replacing.role if replacing else request.args.get("role") or "evidence",
@@ -285,8 +286,8 @@ def add_attachment(ref):
         form.file.errors.append(_("Choose a file, or tick that it will come by post."))
         return page(case, 400, attachment=form)
     replaces = None
-    if (form.replaces.data or "").isdigit():
-        replaces = db.session.get(FilingAttachment, int(form.replaces.data))
+    if as_id(form.replaces.data):
+        replaces = db.session.get(FilingAttachment, as_id(form.replaces.data))
     try:
         svc.add_attachment(case, current_user, role=form.role.data, upload=upload, by_post=form.by_post.data,
                            replaces=replaces, note=form.note.data, expect_revision=form.revision.data)

@@ -14,6 +14,8 @@ from app.blueprints.hearings.forms import (MODE_LABELS, PURPOSE_LABELS, STAGE_LA
 from app.blueprints import load_or_404, refusals, send_stored
 from app.blueprints.identity.gate import face_check_redirect, needs_face_check, verification_method
 from app.extensions import db
+from app import poll_gate
+from app.forms import as_id
 from app.htmx import render, wants_fragment
 from app.idempotent import once
 from app.models import Case, User
@@ -202,21 +204,21 @@ def _exhibits(case):
 
 
 def _filters():
-    return dict(item_id=request.args.get("item", type=int), author_id=request.args.get("party", type=int),
+    return dict(item_id=request.args.get("item", type=as_id), author_id=request.args.get("party", type=as_id),
                 evidence_only=request.args.get("evidence") == "1", query=(request.args.get("q") or "").strip()[:100])
 
 
 def _message_form(hearing, case, form=None):
     form = form or MessageForm()
     form.about.choices = [("", _("(no exhibit)"))] + [(str(e.id), e.label) for e in _exhibits(case)]
-    if request.method == "GET" and request.args.get("reply_to", type=int):
-        form.reply_to.data = str(request.args.get("reply_to", type=int))
+    if request.method == "GET" and request.args.get("reply_to", type=as_id):
+        form.reply_to.data = str(request.args.get("reply_to", type=as_id))
     return form
 
 
 def _thread_context(case, hearing, message_form=None, item_form=None):
     filters = _filters()
-    before = request.args.get("before", type=int)
+    before = request.args.get("before", type=as_id)
     messages, has_earlier = svc.thread_page(hearing, before=before, **filters)
     live = not before and not any(filters.values()) and hearing.is_open
     item_form = item_form or (ItemForm() if hearing.can_run(current_user) else None)
@@ -224,8 +226,8 @@ def _thread_context(case, hearing, message_form=None, item_form=None):
         item_form.parties.choices = [(p.id, p.name) for p in svc.party_choices(hearing)]
     reply_to = None
     form = _message_form(hearing, case, message_form)
-    if form.reply_to.data and str(form.reply_to.data).isdigit():
-        reply_to = db.session.get(Message, int(form.reply_to.data))
+    if as_id(form.reply_to.data):
+        reply_to = db.session.get(Message, as_id(form.reply_to.data))
         if reply_to is None or reply_to.hearing_id != hearing.id:
             reply_to, form.reply_to.data = None, ""
     return dict(case=case, hearing=hearing, messages=messages, has_earlier=has_earlier, live=live,
@@ -257,7 +259,7 @@ def poll(case, hearing):
     """New messages after ?after=<id>; an idle poll costs a 304 (If-None-Match) or an empty partial."""
     if not wants_fragment():
         return redirect(_thread_url(hearing))
-    after = request.args.get("after", type=int) or 0
+    after = request.args.get("after", type=as_id) or 0
     etag = _etag(hearing, after)
     if request.if_none_match.contains(etag):
         resp = make_response("", 304)
@@ -268,6 +270,7 @@ def poll(case, hearing):
     resp.set_etag(etag)
     resp.headers["Cache-Control"] = "private, no-cache"
     resp.vary.update(("HX-Request", "Cookie"))
+    poll_gate.remember(hearing, etag)  # the next identical poll is answered before the room gate
     return resp
 
 
@@ -284,7 +287,7 @@ def presence(case, hearing):
 def _after_post(case, hearing, msg_id, form_cls=MessageForm):
     """HTMX: the new messages (oob: the `after` marker and a fresh compose form); else PRG."""
     if wants_fragment():
-        after = request.form.get("after", type=int) or 0
+        after = request.form.get("after", type=as_id) or 0
         return render("hearings/_new.html", "hearings/_new.html", hearing=hearing, case=case,
                       messages=svc.messages_after(hearing, after), staff=hearing.can_run(current_user),
                       online=svc.online(hearing), oob=True, form=_message_form(hearing, case, MessageForm(formdata=None)),
@@ -309,14 +312,14 @@ def post_message(case, hearing):
     if not form.validate_on_submit():
         return _compose_error(case, hearing, form)
     try:
-        item = _item_answered_by_reply(hearing, _int(form.reply_to.data))
+        item = _item_answered_by_reply(hearing, as_id(form.reply_to.data))
         if item is not None:  # a reply to an item by someone it asks is that person's answer
             msg = svc.answer_item(item, current_user, form.text.data, key=form.key.data,
                                   files=request.files.getlist("file"))
         else:
             msg = svc.post_message(hearing, current_user, form.text.data, key=form.key.data,
-                                   files=request.files.getlist("file"), reply_to_id=_int(form.reply_to.data),
-                                   about_evidence_id=_int(form.about.data))
+                                   files=request.files.getlist("file"), reply_to_id=as_id(form.reply_to.data),
+                                   about_evidence_id=as_id(form.about.data))
     except DomainError as exc:
         db.session.rollback()
         (form.file if isinstance(exc, UploadRefused) else form.text).errors.append(_error_text(exc))
@@ -335,10 +338,6 @@ def _item_answered_by_reply(hearing, reply_to_id):
         return None
     item = msg.item
     return item if item.is_open and item.addressee_for(current_user) is not None else None
-
-
-def _int(value):
-    return int(value) if value and str(value).isdigit() else None
 
 
 @bp.route("/<int:hid>/items", methods=["POST"])

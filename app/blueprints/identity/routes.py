@@ -13,6 +13,7 @@ from app.blueprints.identity import gate
 from app.blueprints.identity.forms import (PHOTO, CardEnrolForm, EnrolForm, FaceCheckForm, ReferenceForm,
                                            ResumeForm, ReviewForm)
 from app.extensions import db, limiter
+from app.forms import as_id
 from app.htmx import render
 from app.models import Case, ClerkReview, User, utcnow
 from app.services import identity, storage
@@ -82,10 +83,6 @@ def _read(file_storage, photo):
     return data
 
 
-def _int(value):
-    return int(value) if (value or "").isdigit() else None
-
-
 def _reason(code):
     return _(identity.REASON_MESSAGES.get(code, identity.REASON_MESSAGES["not_an_image"]),
              mb=current_app.config["FACE_MAX_UPLOAD_MB"])
@@ -136,7 +133,7 @@ def check():
         selfie = _read(form.selfie.data, "selfie")
         second = _read(form.challenge_photo.data, "challenge") if liveness else None
         result = identity.verify_selfie(current_user, current_user.session_row, selfie, second,
-                                        check_id=_int(form.check_id.data), ip=request.remote_addr)
+                                        check_id=as_id(form.check_id.data), ip=request.remote_addr)
     except identity.PhotoUnusable as exc:  # too large: the challenge stays open
         fields[exc.photo].errors.append(_(exc.message, **exc.params))
         return _check_page(form, next_url, 413)
@@ -341,7 +338,7 @@ def review_photo(review_id, which):
 def enrol():
     """A clerk enrols the reference photo of a person in one of the court's cases."""
     _staff_only()
-    case = db.session.get(Case, request.values.get("case", type=int) or 0)
+    case = db.session.get(Case, request.values.get("case", type=as_id) or 0)
     if case is None or not case.can_review(current_user):
         abort(404)
     ids = {p.user_id for p in case.parties} | {p.lawyer_id for p in case.parties} | {case.filed_by_id}

@@ -4,6 +4,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
+from app.forms import as_id
 from app.htmx import render
 from app.models import Case, CaseParty
 from app.services.auth import safe_target
@@ -52,7 +53,7 @@ def cases_for(user, page=1):
 @bp.route("/")
 @login_required
 def home():
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = min(request.args.get("page", type=as_id) or 1, 10_000)
     cases, has_more = cases_for(current_user, page)
     from app.blueprints.main.needs import needs_for
     needs = needs_for(current_user) if page == 1 else []

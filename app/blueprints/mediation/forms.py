@@ -1,6 +1,5 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-
+from app.forms import FlaskForm  # Flask-WTF's, with a guard on every field
 from app.idempotent import IdempotentForm
 from wtforms import DecimalField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional

@@ -8,6 +8,7 @@ from app.blueprints.identity.gate import face_check_required
 from app.blueprints.mediation.forms import NoteForm, TermsForm
 from app.blueprints.transcripts.forms import ConfirmForm
 from app.extensions import db
+from app.forms import as_id
 from app.htmx import render
 from app.idempotent import once
 from app.labels import ROLE_LABELS
@@ -34,7 +35,7 @@ def terms(case_id):
     try:
         agreement = mediation.draft_terms(case, current_user, amount=form.amount.data, payer=parties[form.payer.data],
                                           payee=parties[form.payee.data], schedule=form.schedule.data,
-                                          other=form.other.data, hearing_id=request.args.get("hearing", type=int))
+                                          other=form.other.data, hearing_id=request.args.get("hearing", type=as_id))
     except DomainError as exc:
         db.session.rollback()
         form.amount.errors = [_(exc.message, **exc.params)]

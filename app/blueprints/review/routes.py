@@ -9,6 +9,7 @@ from sqlalchemy import select
 from app.blueprints import load_or_404
 from app.blueprints.review.forms import ClerkUploadForm, CorrectionForm, DecisionForm, RejectForm
 from app.extensions import db
+from app.forms import as_id
 from app.htmx import render
 from app.labels import STATE_LABELS
 from app.models import Case, CaseEvent
@@ -45,8 +46,9 @@ def queue():
     kind = request.args.get("kind") or None
     state = request.args.get("state") or None
     days = request.args.get("days", "")
+    min_days = as_id(days)
     cases = svc.review_queue(current_user.court_id, kind=kind, state=state,
-                             min_days=int(days) if days.isdigit() else None)
+                             min_days=min(min_days, 36_500) if min_days else None)
     return render("review/queue.html", "review/_queue.html", cases=cases, kind=kind, state=state, days=days,
                   kinds=current_app.config["FILING_KINDS"], days_waiting=svc.days_waiting)
 
