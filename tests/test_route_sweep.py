@@ -65,7 +65,7 @@ def court(db, make_user, make_court, make_case):
     """A court with something behind every kind of id: a submitted filing, a case with an open
     hearing (messages, an item, an exhibit), a closed one with its transcript, a mediation draft,
     a signature. Built through the services, as people make them."""
-    from app.services import filing, hearings, mediation, signatures
+    from app.services import court_time, filing, hearings, mediation, signatures
     from app.services.id_numbers import check_char
     place = make_court(code="沪0199")
     judge = make_user("judge", court=place, name="张俊")
@@ -79,7 +79,7 @@ def court(db, make_user, make_court, make_case):
     people = [(plaintiff, "plaintiff"), (defendant, "defendant")]
     room = record_hearing(case, judge, people, messages=[(plaintiff, "plaintiff", "请求支付货款。")], close=False)
     item = hearings.post_item(room, judge, "请提交合同原件。", parties=[case.parties[0]],
-                              deadline=hearings.deadline_at((utcnow() + timedelta(days=5)).date()))
+                              deadline=court_time.deadline_at((utcnow() + timedelta(days=5)).date()))
     exhibit = hearings.add_evidence(room, plaintiff, FileStorage(io.BytesIO(PDF), filename="合同.pdf"))
     closed = record_hearing(case, judge, people, messages=[(defendant, "defendant", "货物有质量问题。")])
     signature = signatures.save_signature(plaintiff, drawn_png())

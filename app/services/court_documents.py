@@ -100,7 +100,7 @@ def template(case, kind, ruling_type=None, *, defence="", findings="", reasoning
              reasons="", amount="", agreement_terms=None):
     """The document's paragraphs, from the case's data and what the judge wrote (Chinese: the court's text)."""
     from app.services.fees import fee_for
-    from app.services.filing import tz
+    from app.services.court_time import tz
     plaintiffs, defendants = _names(case, ("plaintiff", "applicant")), _names(case, ("defendant", "respondent"))
     accepted = case.accepted_at.astimezone(tz()).date() if case.accepted_at else None
     opening = (f"原告{plaintiffs}与被告{defendants}{case.title}一案，本院于"

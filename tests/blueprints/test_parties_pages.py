@@ -1,7 +1,7 @@
 """The filing page takes companies and people from outside the mainland as parties, with field messages."""
 from app.models import Case
 from app.services import filing
-from tests.blueprints.test_filing import world  # noqa: F401
+
 from tests.services.test_parties import VALID_USCC
 
 

@@ -6,7 +6,7 @@ from app.models import Case, CaseEvent, SmsMessage, User
 from app.services import filing
 from app.services.errors import DomainError
 from tests.record.race import race
-from tests.services.test_filing import case_in, complete_draft, world  # noqa: F401 - fixture
+from tests.services.test_filing import case_in, complete_draft
 
 pytestmark = pytest.mark.usefixtures("world")
 

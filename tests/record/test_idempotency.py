@@ -11,7 +11,7 @@ from app.models.filing import FilingVersion
 from app.models.hearing import ExtensionRequest
 from app.models.record import IdempotencyKey
 from tests.blueprints.test_hearings import room  # noqa: F401 - fixture
-from tests.services.test_filing import case_in, world  # noqa: F401 - fixture
+from tests.services.test_filing import case_in
 from tests.services.test_filing import upload
 from app.services import filing
 

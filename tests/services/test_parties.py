@@ -2,7 +2,7 @@
 import pytest
 
 from app.services import filing, parties
-from tests.services.test_filing import GOOD_ID, complete_draft, upload, world  # noqa: F401
+from tests.services.test_filing import GOOD_ID, complete_draft, upload
 
 # Published credit codes of real companies (GB 32100 check character valid).
 VALID_USCC = ["91350100M000100Y43", "914403001922038216", "91330100716105852F", "9144030071526726XG",

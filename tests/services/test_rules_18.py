@@ -2,7 +2,7 @@
 import pytest
 
 from app.services import consent as consent_service, filing, hearings
-from tests.services.test_filing import case_in, upload, world  # noqa: F401
+from tests.services.test_filing import case_in, upload
 
 
 def test_only_one_complete_correction_notice_art_9(db, world):  # noqa: F811

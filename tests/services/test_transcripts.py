@@ -8,7 +8,7 @@ from werkzeug.datastructures import FileStorage
 
 from app.models import CaseEvent, SmsMessage, StoredFile, Transcript, TranscriptVersion, utcnow
 from app.services import signatures, storage, transcripts
-from app.services import events
+from app.services import court_time, events
 from tests.services.documents_helpers import drawn_png, face_session, pdftotext, record_hearing
 from tests.services.test_filing import PDF
 
@@ -201,7 +201,7 @@ def test_transcript_entries_follow_event_kinds(db, make_user, make_case):
                           messages=[(p, "plaintiff", MESSAGES[0]), (d, "defendant", MESSAGES[1])], close=False)
     day = (utcnow() + timedelta(days=10)).date()
     item = hearings.post_item(held, judge, "请提交合同原件。", parties=[case.parties[0]],
-                              deadline=hearings.deadline_at(day))
+                              deadline=court_time.deadline_at(day))
     exhibit = hearings.add_evidence(held, p, FileStorage(io.BytesIO(PDF), filename="合同.pdf"))
     hearings.answer_item(item, p, "已提交。")
     record_hearing(case, judge, [], messages=[(judge, "judge", "另一场庭审")], close=False)  # not this one's
