@@ -63,6 +63,9 @@ def create_app(config_class=None):
     for documents_bp in (signatures_bp, transcripts_bp, mediation_bp, service_bp):
         app.register_blueprint(documents_bp)
 
+    from app.blueprints.workbench.routes import bp as workbench_bp
+    app.register_blueprint(workbench_bp)
+
     from app.commands import register_commands
     register_commands(app)
     from app import web

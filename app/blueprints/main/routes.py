@@ -33,6 +33,11 @@ def cases_for(user, page=1):
 @bp.route("/")
 @login_required
 def home():
+    # Judges and clerks start at the workbench (what needs me today); the list of cases stays at /?page=1.
+    if not request.args and current_user.is_staff and current_user.role in ("judge", "clerk") \
+            and current_user.court_id:
+        from app.blueprints.workbench.routes import today
+        return today()
     page = max(request.args.get("page", 1, type=int), 1)
     cases, has_more = cases_for(current_user, page)
     return render("main/home.html", "main/_case_list.html", cases=cases, page_no=page, has_more=has_more)

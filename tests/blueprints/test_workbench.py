@@ -1,0 +1,198 @@
+"""The workbench (工作台): what needs a judge or clerk today, per court, with filters and paging."""
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event
+
+from app.models import utcnow
+from app.models.filing import CorrectionRequest
+from app.models.hearing import HearingParticipant
+from app.models.identity import ClerkReview
+from app.services import court_time, filing, hearings
+from app.services import workbench as wb
+from tests.blueprints.test_review import submitted
+from tests.services.test_filing import valid_id
+from tests.services.test_hearings import build_room
+
+
+@pytest.fixture
+def room(db, make_user, make_case, make_court):
+    return build_room(db, make_user, make_case, make_court)
+
+
+def item(room, text="请提交证据", deadline=None, now=None):
+    deadline = deadline or court_time.end_of_day(court_time.today() + timedelta(days=3))
+    it = hearings.post_item(room.hearing, room.judge, text, parties=[room.d_party], deadline=deadline, now=now)
+    return it
+
+
+def section_of(page, key):
+    return page.split(f'section={key}"', 1)[1].split("</li>", 1)[0]
+
+
+def count_in(page, key):
+    return int(re.search(r"<b>(\d+)</b>", section_of(page, key)).group(1))
+
+
+def test_filings_waiting_show_days_and_registration_deadline_only_this_court(client, db, auth, make_user,
+                                                                             make_court):
+    court = make_court()
+    judge = make_user("judge", court=court)
+    filer = make_user("litigant")
+    filer.id_number = valid_id()
+    db.session.commit()
+    case = submitted(db, court, filer)
+    case.submitted_at = utcnow() - timedelta(days=4)
+    db.session.commit()
+    from tests.services.test_filing import complete_draft
+    draft = complete_draft(db, court, filer)  # never the court's business while unsubmitted
+    elsewhere = submitted(db, make_court(), filer)
+    auth.login(judge)
+    client.set_cookie("lang", "en")
+    page = client.get("/workbench/").get_data(as_text=True)
+    assert case.title in page and f"/review/{case.filing_ref}" in page
+    assert "4 days" in page and court_time.format_deadline(court_time.end_of_day(case.registration_due_on)) in page
+    assert f"/review/{draft.filing_ref}" not in page and f"/review/{elsewhere.filing_ref}" not in page
+    assert count_in(page, "filings") == 1
+
+
+def test_staff_home_is_the_workbench_and_the_case_list_stays_reachable(client, db, auth, room):
+    auth.login(room.judge)
+    home = client.get("/").get_data(as_text=True)
+    assert 'id="today"' in home and "/?page=1" in home
+    cases = client.get("/?page=1").get_data(as_text=True)
+    assert room.case.number in cases
+
+
+def test_litigants_and_admins_get_no_workbench(client, db, auth, room, make_user):
+    auth.login(room.plaintiff)
+    assert client.get("/workbench/").status_code == 404
+    auth.logout()
+    auth.login(make_user("admin", court=room.court))
+    assert client.get("/workbench/").status_code == 404
+
+
+def test_items_overdue_and_answered_since_i_last_looked(client, db, auth, room):
+    past = utcnow() - timedelta(days=5)
+    late = item(room, "逾期事项", deadline=past + timedelta(days=1), now=past)
+    answered = item(room, "已答复事项")
+    db.session.commit()
+    auth.login(room.judge)
+    page = client.get("/workbench/").get_data(as_text=True)
+    assert count_in(page, "items_overdue") == 1 and count_in(page, "items_answered") == 0
+    assert "overdue" in page and f"/cases/{room.case.id}/hearings/{room.hearing.id}" in page
+
+    hearings.answer_item(answered, room.defendant, "证据已上传")
+    db.session.commit()
+    page = client.get("/workbench/").get_data(as_text=True)
+    assert count_in(page, "items_answered") == 1
+    # the judge opens the room afterwards: the answer is no longer news
+    me = db.session.query(HearingParticipant).filter_by(hearing_id=room.hearing.id, user_id=room.judge.id).one()
+    me.last_seen_at = utcnow() + timedelta(seconds=1)
+    db.session.commit()
+    page = client.get("/workbench/").get_data(as_text=True)
+    assert count_in(page, "items_answered") == 0
+    # answering the overdue item takes it off the overdue list
+    hearings.answer_item(late, room.defendant, "迟到的答复")
+    db.session.commit()
+    assert count_in(client.get("/workbench/").get_data(as_text=True), "items_overdue") == 0
+
+
+def test_corrections_running_out_and_clerk_reviews_and_extensions(client, db, auth, room, make_user):
+    filer = make_user("litigant")
+    filer.id_number = valid_id()
+    db.session.commit()
+    case = submitted(db, room.court, filer)
+    filing.request_correction(case, room.clerk, [{"kind": "other", "target": "", "note": "补充证据"}], days=2)
+    far = submitted(db, room.court, filer)
+    filing.request_correction(far, room.clerk, [{"kind": "other", "target": "", "note": "补充证据"}], days=15)
+    db.session.add(ClerkReview(user_id=room.defendant.id, case_id=room.case.id, reason="failures"))
+    it = item(room)
+    db.session.commit()
+    hearings.request_extension(it, room.defendant, "需要更多时间")
+    db.session.commit()
+    auth.login(room.clerk)
+    page = client.get("/workbench/").get_data(as_text=True)
+    assert count_in(page, "corrections") == 1 and f"/review/{case.filing_ref}" in page
+    assert f"/review/{far.filing_ref}" not in page
+    assert count_in(page, "identity") == 1 and count_in(page, "extensions") == 1
+
+
+def test_filters_sorting_and_htmx_fragment(client, htmx, db, auth, room, make_user):
+    filer = make_user("litigant")
+    filer.id_number = valid_id()
+    db.session.commit()
+    civil = submitted(db, room.court, filer)
+    enforcement = submitted(db, room.court, filer, kind="enforcement")
+    auth.login(room.judge)
+    client.set_cookie("lang", "en")
+    only = client.get("/workbench/?kind=enforcement").get_data(as_text=True)
+    assert f"/review/{enforcement.filing_ref}" in only and f"/review/{civil.filing_ref}" not in only
+    mine = client.get("/workbench/?mine=1&section=filings").get_data(as_text=True)
+    assert "Nothing waits for you." in mine  # neither filing has a judge in charge yet
+    by_case = client.get("/workbench/?sort=case").get_data(as_text=True)
+    assert by_case.index(f"/review/{civil.filing_ref}") < by_case.index(f"/review/{enforcement.filing_ref}")
+    frag = htmx.get("/workbench/?section=filings")
+    body = frag.get_data(as_text=True)
+    assert frag.status_code == 200 and body.startswith('<div id="today"') and "<html" not in body
+    assert 'hx-trigger="every 60s"' in body and "HX-Request" in frag.headers["Vary"]
+
+
+@pytest.mark.parametrize("args", ["section=nonsense", "kind=criminal", "sort=%27%3Bdrop", "mine=yes",
+                                  "page=-1", "page=abc", "page=99999999999"])
+def test_nonsense_filters_get_a_clear_message_and_the_page(client, db, auth, room, args):
+    auth.login(room.judge)
+    client.set_cookie("lang", "en")
+    resp = client.get(f"/workbench/?{args}")
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 400 and 'role="alert"' in body and 'id="today"' in body
+
+
+def test_a_page_past_the_end_goes_to_the_last_page(client, db, auth, room):
+    auth.login(room.judge)
+    client.set_cookie("lang", "en")
+    resp = client.get("/workbench/?page=7&sort=waiting")
+    assert resp.status_code == 302 and "page" not in resp.location and "sort=waiting" in resp.location
+    assert "There is no page 7; the last page is 1." in client.get(resp.location).get_data(as_text=True)
+
+
+def test_queries_do_not_grow_with_the_court(client, db, auth, room, make_user, app):
+    filer = make_user("litigant")
+    filer.id_number = valid_id()
+    db.session.commit()
+
+    def queries():
+        seen = []
+
+        def count(*a):
+            seen.append(1)
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            assert client.get("/workbench/").status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        return len(seen)
+    auth.login(room.judge)
+    submitted(db, room.court, filer)
+    item(room)
+    few = queries()
+    for _ in range(6):
+        submitted(db, room.court, filer)
+    many = queries()
+    assert many == few
+
+
+def test_sections_are_a_registry_others_plug_into(db, room):
+    import sqlalchemy as sa
+    from app.models import Case
+
+    def fees(scope):
+        return scope.cases(sa.select(Case.id.label("case_id"), sa.null().label("target_id"), sa.literal(2).label("n"),
+                                     Case.created_at.label("since"), sa.null().label("due")))
+    try:
+        wb.register(wb.Section("fees_test", "Fees unpaid", fees, lambda row, case: "/"))
+        rows, counts = wb.collect(room.judge, section="fees_test")
+        assert counts["fees_test"] == (1, 2) and [r.case_id for r in rows] == [room.case.id]
+    finally:
+        wb.SECTIONS[:] = [s for s in wb.SECTIONS if s.key != "fees_test"]
