@@ -245,7 +245,7 @@ def _url(endpoint, **values):
 
 
 def _case_page(row, case):
-    return _url("transcripts.case_documents", case_id=case.id)
+    return _url("workbench.case", case_id=case.id)
 
 
 def _thread(row, case):

@@ -196,3 +196,50 @@ def test_sections_are_a_registry_others_plug_into(db, room):
         assert counts["fees_test"] == (1, 2) and [r.case_id for r in rows] == [room.case.id]
     finally:
         wb.SECTIONS[:] = [s for s in wb.SECTIONS if s.key != "fees_test"]
+
+
+# --- the court's case page -------------------------------------------------------------------
+
+def test_case_page_shows_parties_time_limit_hearings_and_timeline_in_words(client, db, auth, room):
+    from app.services import consent as consent_service
+    room.case.accepted_at = utcnow() - timedelta(days=10)
+    consent_service.record_consent(room.case, room.p_party, "e_service", True, room.plaintiff, address="13900000001")
+    it = item(room, "请提交借条原件")
+    db.session.commit()
+    hearings.record_procedure(room.hearing, room.judge, "small_claims")
+    db.session.commit()
+    auth.login(room.judge)
+    client.set_cookie("lang", "en")
+    page = client.get(f"/workbench/cases/{room.case.id}").get_data(as_text=True)
+    assert room.p_party.name in page and room.d_party.name in page and room.d_party.phone in page
+    assert "electronic service (13900000001)" in page and "No face reference" in page
+    # 审限: small claims, 2 months from acceptance
+    start = court_time.today(room.case.accepted_at)
+    last = court_time.add_months(start, 2)
+    assert f"last day {last.isoformat()}" in page and f"{(last - court_time.today()).days} days left" in page
+    assert "Hearing opened" in page and "Litigation item posted" in page and "hearing_opened" not in page
+    assert f"/hearings/{room.hearing.id}/items/{it.id}" in page and "1 open items" in page
+    # the acts open to a judge; a clerk also gets identity reviews
+    assert "Open a hearing" in page and "Serve a document" in page and "Identity reviews" not in page
+    auth.logout()
+    auth.login(room.clerk)
+    assert "Identity reviews" in client.get(f"/workbench/cases/{room.case.id}").get_data(as_text=True)
+
+
+def test_case_page_is_for_this_courts_judges_and_clerks_only(client, db, auth, room, make_user, make_case):
+    other_court_judge = make_user("judge")
+    for outsider in (room.plaintiff, room.outsider, other_court_judge, make_user("admin", court=room.court)):
+        auth.login(outsider)
+        assert client.get(f"/workbench/cases/{room.case.id}").status_code == 404
+        auth.logout()
+    draft = make_case(court=room.court, state="draft", number=False)
+    auth.login(room.judge)
+    assert client.get(f"/workbench/cases/{draft.id}").status_code == 404
+    assert client.get("/workbench/cases/99999999999").status_code == 404
+
+
+def test_time_limit_counts_months_to_the_corresponding_day():
+    from datetime import date
+    assert court_time.add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
+    assert court_time.add_months(date(2026, 11, 15), 3) == date(2027, 2, 15)
+    assert court_time.add_months(date(2026, 8, 31), 6) == date(2027, 2, 28)
