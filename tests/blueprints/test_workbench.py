@@ -243,3 +243,93 @@ def test_time_limit_counts_months_to_the_corresponding_day():
     assert court_time.add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
     assert court_time.add_months(date(2026, 11, 15), 3) == date(2027, 2, 15)
     assert court_time.add_months(date(2026, 8, 31), 6) == date(2027, 2, 28)
+
+
+# --- bulk acts -------------------------------------------------------------------------------
+
+@pytest.fixture
+def series(db, room, make_user, make_case):
+    """Three more wage claims in the judge's court, each with its own worker and the same employer."""
+    employer = make_user("litigant", name="某建筑公司")
+    cases = [room.case] + [make_case(court=room.court, filer=make_user("litigant", name=f"工人{n}"),
+                                     defendant=employer) for n in range(3)]
+    return cases
+
+
+def bulk_form(client, **data):
+    page = client.get("/workbench/bulk").get_data(as_text=True)
+    key = re.search(r'name="key" value="([0-9a-f]+)"', page).group(1)
+    return {"key": key, "purpose": "evidence_exchange", "title": "欠薪系列案证据交换", "side": "defendant",
+            "items": "请提交工资发放记录\n\n请说明考勤情况",
+            "deadline": (court_time.today() + timedelta(days=5)).isoformat(), "act": "open_series", **data}
+
+
+def test_open_a_series_with_the_same_items_once_even_if_sent_twice(client, db, auth, room, series):
+    from app.models.hearing import Hearing, HearingItem
+    auth.login(room.judge)
+    client.set_cookie("lang", "en")
+    data = bulk_form(client, numbers="\n".join(c.case_number for c in series[:2]), case=[str(series[2].id),
+                                                                                           str(series[3].id)])
+    resp = client.post("/workbench/bulk", data=data)
+    assert resp.status_code == 302
+    assert "Hearings opened in 4 cases, 8 items posted." in client.get("/workbench/").get_data(as_text=True)
+    for case in series:
+        hs = db.session.query(Hearing).filter_by(case_id=case.id, title="欠薪系列案证据交换").all()
+        assert len(hs) == 1
+        its = db.session.query(HearingItem).filter_by(hearing_id=hs[0].id).all()
+        assert sorted(i.text for i in its) == ["请提交工资发放记录", "请说明考勤情况"]
+        assert all(a.party.role == "defendant" for i in its for a in i.addressees)
+    again = client.post("/workbench/bulk", data=data)  # a second tap of the same form
+    assert again.status_code == 302
+    assert db.session.query(Hearing).filter_by(title="欠薪系列案证据交换").count() == 4
+
+
+def test_a_series_with_a_case_the_user_may_not_touch_does_nothing_and_says_which(client, db, auth, room, series,
+                                                                                 make_case, make_user):
+    from app.models.hearing import Hearing
+    elsewhere = make_case(defendant=make_user("litigant"))  # another court
+    lonely = make_case(court=room.court)  # no defendant to address
+    auth.login(room.judge)
+    client.set_cookie("lang", "en")
+    data = bulk_form(client, case=[str(series[1].id), str(elsewhere.id), str(lonely.id)],
+                     numbers=f"{series[2].case_number}\n(2026)沪9999民初1号")
+    resp = client.post("/workbench/bulk", data=data)
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 400 and "Nothing was done: 3 problems" in body
+    failed = body.split('id="failures"', 1)[1].split("</ul>", 1)[0]
+    assert f"#{elsewhere.id}" in failed and "(2026)沪9999民初1号" in failed and lonely.case_number in failed
+    assert series[1].case_number not in failed and elsewhere.case_number not in body  # no hint about the other court
+    assert db.session.query(Hearing).filter_by(title="欠薪系列案证据交换").count() == 0
+    assert "请说明考勤情况" in body  # what was typed is kept
+
+
+def test_serve_one_document_to_many_parties(client, db, auth, room, series):
+    from app.models.service import ServiceOfDocument
+    from app.services import e_service
+    from tests.services.test_filing import PDF
+    import io
+    for case in series[1:]:
+        for party in case.parties:
+            e_service.record_consent(case, party, room.clerk, "explicit", address=party.phone)
+    db.session.commit()
+    auth.login(room.clerk)
+    client.set_cookie("lang", "en")
+
+    def send(cases):
+        data = bulk_form(client, act="serve", kind="notice", doc_title="开庭通知", serve_side="all",
+                         case=[str(c.id) for c in cases])
+        data["upload"] = (io.BytesIO(PDF), "通知.pdf")
+        return client.post("/workbench/bulk", data=data, content_type="multipart/form-data")
+    # room.case has no consent to e-service: nothing is served, and it says which parties
+    refused = send(series)
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and f"{room.case.case_number} · {room.p_party.name}" in body
+    assert db.session.query(ServiceOfDocument).count() == 0
+    assert send(series[1:]).status_code == 302
+    assert db.session.query(ServiceOfDocument).count() == 6  # 3 cases × (worker + employer)
+
+
+def test_bulk_is_for_court_judges_and_clerks(client, db, auth, room):
+    auth.login(room.plaintiff)
+    assert client.get("/workbench/bulk").status_code == 404
+    assert client.post("/workbench/bulk", data={"act": "open_series", "key": "x"}).status_code == 404

@@ -123,3 +123,90 @@ SCOPE_LABELS = {"online_litigation": _l("online litigation"), "e_service": _l("e
                 "enforcement_talk": _l("online enforcement talk"), "async_trial": _l("asynchronous trial")}
 IDENTITY_LABELS = {"active": _l("Face reference in place"), "pending_approval": _l("Face reference waiting for a clerk"),
                    "none": _l("No face reference"), "no_account": _l("Not joined online yet")}
+
+
+# --------------------------------------------------------------------------- bulk acts
+
+def _bulk_page(status=200, failures=(), key=None, form=None):
+    from datetime import timedelta
+    import sqlalchemy as sa
+    from app.extensions import db
+    from app.models import Case
+    from app.services import bulk
+    from app.blueprints.service.forms import KIND_CHOICES
+    import secrets
+    candidates = db.session.scalars(sa.select(Case).where(Case.court_id == current_user.court_id,
+                                                           Case.state.in_(("accepted", "hearing")))
+                                    .order_by(Case.accepted_at.desc(), Case.id.desc()).limit(bulk.MAX_CASES)).all()
+    form = form or {}
+    return render("workbench/bulk.html", status=status, candidates=candidates, failures=failures,
+                  key=key or secrets.token_hex(16), form=form, chosen=set(form.getlist("case") if form else ()),
+                  purposes=bulk.SERIES_PURPOSES, sides=SIDE_LABELS, kinds=KIND_CHOICES,
+                  default_deadline=(court_time.today() + timedelta(days=7)).isoformat())
+
+
+SIDE_LABELS = {"defendant": _l("Defendants and respondents"), "plaintiff": _l("Plaintiffs and applicants"),
+               "all": _l("All parties")}
+
+
+@bp.route("/bulk")
+@login_required
+def bulk():
+    """Choose cases (tick them, or paste their numbers), then open a series or serve one document."""
+    court_staff_only()
+    return _bulk_page()
+
+
+@bp.route("/bulk", methods=["POST"])
+@login_required
+def bulk_post():
+    from datetime import date
+    from app.extensions import db
+    from app.services import bulk as bulk_svc
+    from app.services.errors import DomainError, N_
+    court_staff_only()
+    form, key, act = request.form, request.form.get("key", ""), request.form.get("act")
+    try:
+        if act not in ("open_series", "serve"):
+            raise DomainError()
+        done_before = bulk_svc.earlier(current_user, key)
+        if done_before is not None:  # the same form sent twice: the first answer stands
+            flash(_("This was already done: %(n)s cases.", n=len(done_before.case_ids)), "info")
+            return redirect(url_for(".today"))
+        cases, failures = bulk_svc.resolve(current_user, form.getlist("case"), form.get("numbers", ""))
+        if act == "open_series":
+            try:
+                day = date.fromisoformat(form.get("deadline", ""))
+            except ValueError:
+                raise DomainError(N_("Give the answer deadline as a date."))
+            result = bulk_svc.open_series(current_user, key, cases, failures, purpose=form.get("purpose", ""),
+                                          title=form.get("title", "")[:200], texts=form.get("items", "").split("\n\n"),
+                                          deadline=court_time.end_of_day(day), side=form.get("side", ""))
+        else:
+            result = bulk_svc.serve_many(current_user, key, cases, failures, upload=request.files.get("upload"),
+                                         kind=form.get("kind", ""), title=form.get("doc_title", "")[:200],
+                                         side=form.get("serve_side", ""))
+    except bulk_svc.BulkRefused as exc:
+        db.session.rollback()
+        flash(_(exc.message, **exc.params), "error")
+        return _bulk_page(400, exc.failures, key=secrets_key(), form=form)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(_(exc.message, **exc.params), "error")
+        return _bulk_page(400, key=secrets_key(), form=form)
+    db.session.commit()
+    if result is None:
+        flash(_("This was already done."), "info")
+    elif act == "open_series":
+        flash(_("Hearings opened in %(n)s cases, %(items)s items posted.", n=len(result.case_ids),
+                items=result.result["done"]), "success")
+    else:
+        flash(_("%(n)s documents served in %(cases)s cases.", n=result.result["done"], cases=len(result.case_ids)),
+              "success")
+    return redirect(url_for(".today"))
+
+
+def secrets_key():
+    """A fresh form key after a refusal: nothing was done, so the corrected form is a new act."""
+    import secrets
+    return secrets.token_hex(16)

@@ -1,0 +1,25 @@
+"""Bulk acts of the workbench (批量操作): one row per form sent, so a second tap of the same form gets
+the first answer instead of doing the work twice, and the court keeps who did what in bulk."""
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models.base import UTCDateTime, utcnow
+
+BULK_KINDS = ("open_series", "serve")
+
+
+class BulkAct(db.Model):
+    __tablename__ = "bulk_acts"
+    id = db.Column(db.Integer, primary_key=True)
+    actor_id = db.Column(db.ForeignKey("users.id"), nullable=False)
+    court_id = db.Column(db.ForeignKey("courts.id"), nullable=False, index=True)
+    key = db.Column(db.String(64), nullable=False)  # made when the form was shown
+    kind = db.Column(db.String(16), nullable=False)
+    case_ids = db.Column(db.JSON, nullable=False, default=list)
+    result = db.Column(db.JSON, nullable=False, default=dict)  # {"done": n, "cases": [numbers]}
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+
+    actor = db.relationship("User")
+
+    __table_args__ = (sa.UniqueConstraint("actor_id", "key", name="uq_bulk_acts_actor_id"),
+                      sa.CheckConstraint(sa.column("kind").in_(BULK_KINDS), name="kind"))
