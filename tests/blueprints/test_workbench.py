@@ -333,3 +333,45 @@ def test_bulk_is_for_court_judges_and_clerks(client, db, auth, room):
     auth.login(room.plaintiff)
     assert client.get("/workbench/bulk").status_code == 404
     assert client.post("/workbench/bulk", data={"act": "open_series", "key": "x"}).status_code == 404
+
+
+# --- statistics ------------------------------------------------------------------------------
+
+def test_statistics_page_and_csv(client, db, auth, room, make_case):
+    now = utcnow()
+    past = now - timedelta(days=200)
+    room.case.accepted_at = past
+    db.session.commit()
+    item(room, "逾期未答", deadline=past + timedelta(days=3), now=past)
+    a = make_case(court=room.court, state="accepted")
+    a.submitted_at, a.accepted_at, a.judge_id = now - timedelta(days=10), now - timedelta(days=6), room.judge.id
+    b = make_case(court=room.court, state="mediated")
+    b.submitted_at, b.accepted_at, b.judge_id = now - timedelta(days=20), now - timedelta(days=18), room.judge.id
+    b.updated_at = now - timedelta(days=8)
+    c = make_case(court=room.court, state="submitted", number=False)
+    c.submitted_at, c.registration_due_on = now - timedelta(days=3), court_time.today() - timedelta(days=1)
+    db.session.commit()
+    hearings.open_hearing(a, room.judge, purpose="talk")
+    db.session.commit()
+    auth.login(room.judge)
+    client.set_cookie("lang", "en")
+    page = client.get("/workbench/stats").get_data(as_text=True)
+    assert "<dd>3.0</dd>" in page and "<dd>10.0</dd>" in page and "<dd>50 %</dd>" in page
+    assert "Filings past their registration deadline</dt><dd>1</dd>" in page.replace("\n", "")
+    csv_resp = client.get("/workbench/stats.csv?weeks=4")
+    text = csv_resp.get_data(as_text=True)
+    assert csv_resp.headers["Content-Type"].startswith("text/csv") and "attachment" in csv_resp.headers[
+        "Content-Disposition"]
+    lines = text.lstrip("\ufeff").splitlines()
+    weeks = [line.split(",") for line in lines[1:5]]
+    assert len(weeks) == 4 and sum(int(w[1]) for w in weeks) == 3 and sum(int(w[2]) for w in weeks) == 2
+    assert sum(int(w[3]) for w in weeks) == 1
+    assert f"{room.judge.name},2,1,1" in lines  # open cases, items overdue, past the 审限
+    assert client.get("/workbench/stats?weeks=0").status_code == 400
+    assert client.get("/workbench/stats.csv?weeks=abc").status_code == 400
+
+
+def test_statistics_are_for_court_staff_only(client, db, auth, room, make_user):
+    auth.login(room.plaintiff)
+    assert client.get("/workbench/stats").status_code == 404
+    assert client.get("/workbench/stats.csv").status_code == 404

@@ -210,3 +210,51 @@ def secrets_key():
     """A fresh form key after a refusal: nothing was done, so the corrected form is a new act."""
     import secrets
     return secrets.token_hex(16)
+
+
+# --------------------------------------------------------------------------- statistics
+
+def _stats_weeks():
+    """The window in weeks (?weeks=N, 1–104, default 12) and a message when the value makes no sense."""
+    from app.services.court_stats import MAX_WEEKS
+    raw = request.args.get("weeks", "12")
+    if raw.isdigit() and 0 < int(raw) <= MAX_WEEKS:
+        return int(raw), None
+    return 12, _("“%(value)s” is not a number of weeks from 1 to %(max)s; showing 12 weeks.",
+                 value=raw[:40], max=MAX_WEEKS)
+
+
+def stats_staff_only():
+    """Any staff of a court (judges, clerks, the court's administrator); nobody else."""
+    if not (current_user.is_staff and current_user.court_id):
+        abort(404)
+
+
+@bp.route("/stats")
+@login_required
+def stats():
+    from app.services import court_stats
+    stats_staff_only()
+    weeks, problem = _stats_weeks()
+    return render("workbench/stats.html", status=400 if problem else 200, problem=problem, weeks=weeks,
+                  stats=court_stats.compute(current_user.court_id, weeks))
+
+
+@bp.route("/stats.csv")
+@login_required
+def stats_csv():
+    import csv
+    import io
+    from flask import make_response
+    from app.services import court_stats
+    stats_staff_only()
+    weeks, problem = _stats_weeks()
+    if problem:
+        return make_response(problem, 400, {"Content-Type": "text/plain; charset=utf-8"})
+    out = io.StringIO()
+    out.write("\ufeff")  # spreadsheet programs read the Chinese names as UTF-8 with the BOM
+    csv.writer(out).writerows(court_stats.csv_rows(court_stats.compute(current_user.court_id, weeks)))
+    resp = make_response(out.getvalue())
+    resp.headers["Content-Type"] = "text/csv; charset=utf-8"
+    resp.headers["Content-Disposition"] = f'attachment; filename="court-statistics-{court_time.today().isoformat()}.csv"'
+    return resp
