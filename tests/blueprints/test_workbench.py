@@ -375,3 +375,29 @@ def test_statistics_are_for_court_staff_only(client, db, auth, room, make_user):
     auth.login(room.plaintiff)
     assert client.get("/workbench/stats").status_code == 404
     assert client.get("/workbench/stats.csv").status_code == 404
+
+
+# --- keyboard and print ----------------------------------------------------------------------
+
+def test_case_page_steps_to_the_next_and_previous_case_of_the_list(client, db, auth, room, make_user):
+    filer = make_user("litigant")
+    filer.id_number = valid_id()
+    db.session.commit()
+    cases = [submitted(db, room.court, filer) for _ in range(3)]
+    auth.login(room.judge)
+    today = client.get("/workbench/?section=filings&sort=case").get_data(as_text=True)
+    first = f'/workbench/cases/{cases[0].id}?section=filings&amp;sort=case" accesskey="1"'
+    assert first in today
+    middle = client.get(f"/workbench/cases/{cases[1].id}?section=filings&sort=case").get_data(as_text=True)
+    assert f'/workbench/cases/{cases[0].id}?section=filings&amp;sort=case" rel="prev" accesskey="p"' in middle
+    assert f'/workbench/cases/{cases[2].id}?section=filings&amp;sort=case" rel="next" accesskey="n"' in middle
+    last = client.get(f"/workbench/cases/{cases[2].id}?section=filings&sort=case").get_data(as_text=True)
+    assert 'accesskey="n"' not in last and 'accesskey="h"' in last
+
+
+def test_hearing_buttons_have_access_keys_and_pages_print_without_chrome(client, db, auth, room):
+    auth.login(room.judge)
+    thread = client.get(f"/cases/{room.case.id}/hearings/{room.hearing.id}").get_data(as_text=True)
+    assert 'accesskey="s"' in thread and 'accesskey="i"' in thread
+    css = client.get("/static/style.css").get_data(as_text=True)
+    assert "@media print" in css and ".noprint" in css.split("@media print", 1)[1]

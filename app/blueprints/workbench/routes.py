@@ -111,7 +111,8 @@ def case(case_id):
     if c.state == "draft":  # a draft is the filer's alone
         abort(404)
     events, total = ov.timeline(c)
-    return render("workbench/case.html", case=c, parties=ov.parties(c), limit=ov.time_limit(c),
+    prev_id, next_id, f = neighbours(c.id)
+    return render("workbench/case.html", case=c, prev_id=prev_id, next_id=next_id, f=f, query=query, parties=ov.parties(c), limit=ov.time_limit(c),
                   hearings=ov.hearings(c), deadlines=ov.deadlines(c), events=events, total_events=total,
                   event_words=ov.event_words, actions=actions_for(c, current_user),
                   scope_labels=SCOPE_LABELS, identity_labels=IDENTITY_LABELS, now=court_time.now())
@@ -123,6 +124,19 @@ SCOPE_LABELS = {"online_litigation": _l("online litigation"), "e_service": _l("e
                 "enforcement_talk": _l("online enforcement talk"), "async_trial": _l("asynchronous trial")}
 IDENTITY_LABELS = {"active": _l("Face reference in place"), "pending_approval": _l("Face reference waiting for a clerk"),
                    "none": _l("No face reference"), "no_account": _l("Not joined online yet")}
+
+
+def neighbours(case_id):
+    """The cases before and after this one in the workbench list it was opened from (the list's
+    filters ride along in the URL), for the keyboard's next/previous item."""
+    f, _problems = read_filters(request.args, svc.sections_for(current_user))
+    rows, _counts = svc.collect(current_user, section=f["section"] or None, kind=f["kind"] or None,
+                                mine=f["mine"] == "1", sort=f["sort"])
+    ids = list(dict.fromkeys(r.case_id for r in rows if r.case_id))
+    if case_id not in ids:
+        return None, (ids[0] if ids else None), f
+    i = ids.index(case_id)
+    return (ids[i - 1] if i > 0 else None), (ids[i + 1] if i + 1 < len(ids) else None), f
 
 
 # --------------------------------------------------------------------------- bulk acts
