@@ -23,3 +23,15 @@ class BulkAct(db.Model):
 
     __table_args__ = (sa.UniqueConstraint("actor_id", "key", name="uq_bulk_acts_actor_id"),
                       sa.CheckConstraint(sa.column("kind").in_(BULK_KINDS), name="kind"))
+
+
+class HearingSeen(db.Model):
+    """When a court user last marked a hearing's answers as read on the workbench ("answered since I
+    last looked"), beside the room's own record of their visits (`HearingParticipant.last_seen_at`)."""
+    __tablename__ = "workbench_hearing_seen"
+    id = db.Column(db.Integer, primary_key=True)
+    user_id = db.Column(db.ForeignKey("users.id"), nullable=False)
+    hearing_id = db.Column(db.ForeignKey("hearings.id"), nullable=False, index=True)
+    seen_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+
+    __table_args__ = (sa.UniqueConstraint("user_id", "hearing_id", name="uq_workbench_hearing_seen_user_id"),)

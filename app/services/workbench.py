@@ -121,6 +121,23 @@ def collect(user, *, section=None, kind=None, mine=False, sort="due", now=None):
     return rows, counts
 
 
+def mark_seen(hearing, actor, now=None):
+    """The court user has read the answers in this hearing: they leave "answered since I last
+    looked" until a new answer comes. Only for those who run the hearing."""
+    from app.models.workbench import HearingSeen
+    from app.services.errors import NotAllowed
+    if not hearing.can_run(actor):
+        raise NotAllowed()
+    now = now or court_time.now()
+    row = db.session.scalar(sa.select(HearingSeen).where(HearingSeen.user_id == actor.id,
+                                                         HearingSeen.hearing_id == hearing.id).with_for_update())
+    if row is None:
+        db.session.add(HearingSeen(user_id=actor.id, hearing_id=hearing.id, seen_at=now))
+    elif row.seen_at < now:
+        row.seen_at = now
+    db.session.flush()
+
+
 def load_cases(rows):
     """The cases of these rows, in one query."""
     ids = {r.case_id for r in rows if r.case_id}
@@ -165,16 +182,19 @@ def _items_overdue(scope):
 
 
 def _items_answered(scope):
-    """Answers to open items that came in since I last looked at that hearing (my last visit to
-    the room; never visited: every answer)."""
+    """Answers to open items that came in since I last looked at that hearing: my last act in the
+    room, or when I marked its answers read here (`mark_seen`); never: every answer."""
     from app.models.hearing import Hearing, HearingItem, HearingParticipant as HP, ItemAddressee
+    from app.models.workbench import HearingSeen as HS
     q = sa.select(Hearing.case_id.label("case_id"), Hearing.id.label("target_id"), sa.func.count().label("n"),
                   sa.func.min(ItemAddressee.answered_at).label("since"), sa.func.min(HearingItem.deadline).label("due")) \
         .select_from(ItemAddressee).join(HearingItem, HearingItem.id == ItemAddressee.item_id) \
         .join(Hearing, Hearing.id == HearingItem.hearing_id).join(Case, Case.id == Hearing.case_id) \
         .outerjoin(HP, sa.and_(HP.hearing_id == Hearing.id, HP.user_id == scope.user.id)) \
+        .outerjoin(HS, sa.and_(HS.hearing_id == Hearing.id, HS.user_id == scope.user.id)) \
         .where(HearingItem.state == "open", ItemAddressee.answered_at.is_not(None),
-               sa.or_(HP.last_seen_at.is_(None), ItemAddressee.answered_at > HP.last_seen_at)) \
+               sa.or_(HP.last_seen_at.is_(None), ItemAddressee.answered_at > HP.last_seen_at),
+               sa.or_(HS.seen_at.is_(None), ItemAddressee.answered_at > HS.seen_at)) \
         .group_by(Hearing.case_id, Hearing.id)
     return scope.cases(q)
 

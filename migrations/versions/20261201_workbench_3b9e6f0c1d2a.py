@@ -1,4 +1,4 @@
-"""workbench: bulk acts (one row per bulk form sent, for idempotency and the record)
+"""workbench: bulk acts (one row per bulk form sent, for idempotency and the record); hearings marked read
 
 Revision ID: 3b9e6f0c1d2a
 Revises: 5e1d7c2a9b30
@@ -34,8 +34,24 @@ def upgrade():
     with op.batch_alter_table('bulk_acts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_bulk_acts_court_id'), ['court_id'], unique=False)
 
+    op.create_table('workbench_hearing_seen',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('hearing_id', sa.Integer(), nullable=False),
+    sa.Column('seen_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['hearing_id'], ['hearings.id'], name=op.f('fk_workbench_hearing_seen_hearing_id_hearings')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_workbench_hearing_seen_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_workbench_hearing_seen')),
+    sa.UniqueConstraint('user_id', 'hearing_id', name=op.f('uq_workbench_hearing_seen_user_id'))
+    )
+    with op.batch_alter_table('workbench_hearing_seen', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_workbench_hearing_seen_hearing_id'), ['hearing_id'], unique=False)
+
 
 def downgrade():
+    with op.batch_alter_table('workbench_hearing_seen', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_workbench_hearing_seen_hearing_id'))
+    op.drop_table('workbench_hearing_seen')
     with op.batch_alter_table('bulk_acts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_bulk_acts_court_id'))
     op.drop_table('bulk_acts')

@@ -401,3 +401,24 @@ def test_hearing_buttons_have_access_keys_and_pages_print_without_chrome(client,
     assert 'accesskey="s"' in thread and 'accesskey="i"' in thread
     css = client.get("/static/style.css").get_data(as_text=True)
     assert "@media print" in css and ".noprint" in css.split("@media print", 1)[1]
+
+
+def test_answers_marked_read_leave_the_list_until_a_new_answer(client, db, auth, room, make_user):
+    first, second = item(room, "第一项"), item(room, "第二项")
+    db.session.commit()
+    hearings.answer_item(first, room.defendant, "答复一")
+    db.session.commit()
+    auth.login(room.clerk)
+    assert count_in(client.get("/workbench/").get_data(as_text=True), "items_answered") == 1
+    resp = client.post(f"/workbench/hearings/{room.hearing.id}/seen", data={"back": "/workbench/?sort=case"})
+    assert resp.status_code == 302 and resp.location == "/workbench/?sort=case"
+    assert count_in(client.get("/workbench/").get_data(as_text=True), "items_answered") == 0
+    hearings.answer_item(second, room.defendant, "答复二")
+    db.session.commit()
+    assert count_in(client.get("/workbench/").get_data(as_text=True), "items_answered") == 1
+    # an outsider's court cannot mark it, and a foreign "back" never leaves the workbench
+    assert client.post(f"/workbench/hearings/{room.hearing.id}/seen", data={"back": "//evil.example/"}).location \
+        == "/workbench/"
+    auth.logout()
+    auth.login(make_user("judge"))
+    assert client.post(f"/workbench/hearings/{room.hearing.id}/seen").status_code == 404

@@ -72,6 +72,21 @@ def today():
                   problems=problems, kinds=KINDS, kind_labels=KIND_LABELS, query=query, sorts=svc.SORTS)
 
 
+@bp.route("/hearings/<int:hid>/seen", methods=["POST"])
+@login_required
+def mark_seen(hid):
+    """Mark the answers in a hearing as read (from the "answered since I last looked" row)."""
+    from app.blueprints import load_or_404
+    from app.extensions import db
+    from app.models.hearing import Hearing
+    court_staff_only()
+    hearing = load_or_404(Hearing, hid, can="can_run")
+    svc.mark_seen(hearing, current_user)
+    db.session.commit()
+    back = request.form.get("back", "")
+    return redirect(back if back.startswith("/workbench/") and "//" not in back else url_for(".today"))
+
+
 def query(f, **changes):
     """The non-default filters as URL arguments (links keep the filters; page 1 is not written)."""
     merged = {**f, **changes}
