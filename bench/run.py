@@ -211,6 +211,8 @@ def main():
         guarded(results, "page_weights", weights)
         guarded(results, "load", load_metrics, base, browsers, pages, hearing_path)
         guarded(results, "phone_profile", phone_metrics, base, env, pages)
+        from bench import bench_workbench
+        guarded(results, "workbench", bench_workbench.run, base, env, QUICK)
         procs.stop_all()  # the rest measures CPU: nothing else running
         guarded(results, "face_check", faces_metrics)
         guarded(results, "pdf", pdf_metrics)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
-from app.models import Case, CaseEvent
+from app.models import CaseEvent
 from app.models.consent import Consent
 from app.models.filing import CorrectionRequest
 from app.models.hearing import AsyncTrialConditions, Hearing, HearingItem, ItemAddressee
