@@ -15,4 +15,4 @@ from app.models.mediation import MediationAgreement, MediationConfirmation, Medi
 from app.models.service import ServiceChannelAttempt, ServiceOfDocument  # noqa: F401
 from app.models.signature import Signature, SignatureApplication  # noqa: F401
 from app.models.transcript import Transcript, TranscriptConfirmation, TranscriptVersion  # noqa: F401
-from app.models.workbench import BulkAct, HearingSeen  # noqa: F401
+from app.models.workbench import AdminChange, BulkAct, HearingSeen  # noqa: F401

@@ -35,3 +35,19 @@ class HearingSeen(db.Model):
     seen_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
 
     __table_args__ = (sa.UniqueConstraint("user_id", "hearing_id", name="uq_workbench_hearing_seen_user_id"),)
+
+
+class AdminChange(db.Model):
+    """One change made by a court's administrator (法院管理员): what, from what, to what, by whom, when.
+    Never updated or deleted: it is the court administration's audit trail."""
+    __tablename__ = "court_admin_changes"
+    id = db.Column(db.Integer, primary_key=True)
+    court_id = db.Column(db.ForeignKey("courts.id"), nullable=False, index=True)
+    actor_id = db.Column(db.ForeignKey("users.id"), nullable=False)
+    target = db.Column(db.String(40), nullable=False)  # "court", "user:12"
+    field = db.Column(db.String(40), nullable=False)
+    old = db.Column(db.Text)
+    new = db.Column(db.Text)
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+
+    actor = db.relationship("User")

@@ -1,4 +1,5 @@
-"""workbench: bulk acts (one row per bulk form sent, for idempotency and the record); hearings marked read
+"""workbench: bulk acts (one row per bulk form sent, for idempotency and the record); hearings marked
+read; the court administrator's audit trail
 
 Revision ID: 3b9e6f0c1d2a
 Revises: 5e1d7c2a9b30
@@ -47,8 +48,27 @@ def upgrade():
     with op.batch_alter_table('workbench_hearing_seen', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_workbench_hearing_seen_hearing_id'), ['hearing_id'], unique=False)
 
+    op.create_table('court_admin_changes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('court_id', sa.Integer(), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=False),
+    sa.Column('target', sa.String(length=40), nullable=False),
+    sa.Column('field', sa.String(length=40), nullable=False),
+    sa.Column('old', sa.Text(), nullable=True),
+    sa.Column('new', sa.Text(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_court_admin_changes_actor_id_users')),
+    sa.ForeignKeyConstraint(['court_id'], ['courts.id'], name=op.f('fk_court_admin_changes_court_id_courts')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_court_admin_changes'))
+    )
+    with op.batch_alter_table('court_admin_changes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_court_admin_changes_court_id'), ['court_id'], unique=False)
+
 
 def downgrade():
+    with op.batch_alter_table('court_admin_changes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_court_admin_changes_court_id'))
+    op.drop_table('court_admin_changes')
     with op.batch_alter_table('workbench_hearing_seen', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_workbench_hearing_seen_hearing_id'))
     op.drop_table('workbench_hearing_seen')
