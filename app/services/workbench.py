@@ -222,7 +222,7 @@ def _identity(scope):
                   sa.func.min(CRv.created_at).label("since"), sa.null().label("due")) \
         .outerjoin(Case, Case.id == CRv.case_id) \
         .where(CRv.status == "open",
-               sa.or_(Case.court_id == scope.court_id,
+               sa.or_(sa.and_(Case.court_id == scope.court_id, Case.state != "draft"),
                       sa.and_(CRv.case_id.is_(None), CRv.user_id.in_(sa.select(people.c[0]))))) \
         .group_by(CRv.case_id)
     if scope.kind or scope.mine:  # the filters are about cases: entries without one drop out

@@ -422,3 +422,11 @@ def test_answers_marked_read_leave_the_list_until_a_new_answer(client, db, auth,
     auth.logout()
     auth.login(make_user("judge"))
     assert client.post(f"/workbench/hearings/{room.hearing.id}/seen").status_code == 404
+
+
+def test_clerk_reviews_about_a_draft_stay_off_the_workbench(client, db, auth, room, make_case):
+    draft = make_case(court=room.court, state="draft", number=False)
+    db.session.add(ClerkReview(user_id=room.defendant.id, case_id=draft.id, reason="failures"))
+    db.session.commit()
+    auth.login(room.clerk)
+    assert count_in(client.get("/workbench/").get_data(as_text=True), "identity") == 0
