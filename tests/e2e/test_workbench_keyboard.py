@@ -109,3 +109,21 @@ def test_workbench_at_200_percent_zoom_and_printed(court_page, demo_link, seed_d
     page.emulate_media(media="print")
     assert not page.locator("header.top").is_visible() and not page.locator("form.filters").is_visible()
     assert page.locator("#today table").is_visible()
+
+
+def test_workbench_without_javascript(court_page, demo_link, seed_demo):
+    """Filters, paging and "mark as read" are plain links and forms: the page is complete with JS off."""
+    page = court_page(js=False)
+    page.goto(demo_link("李敏"))
+    page.click("form.card button")
+    page.wait_for_selector("#today")
+    page.select_option("#f-section", "items_answered")
+    page.click("form.filters button")
+    page.wait_for_url(re.compile(r"section=items_answered"))
+    rows = page.locator("#today tbody tr")
+    assert rows.count() == 1 and "我上次查看后已答复的诉讼事项" in rows.first.inner_text()
+    page.click("#today button.link")  # mark as read
+    page.wait_for_url(re.compile(r"section=items_answered"))
+    assert "暂无待办事项" in page.locator("#today").inner_text()
+    page.goto("/workbench/?kind=criminal")
+    assert "“criminal”不是案件类型" in page.locator("#today [role=alert]").inner_text()
