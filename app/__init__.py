@@ -78,6 +78,10 @@ def create_app(config_class=None):
     app.register_blueprint(casework_bp)
     from app.blueprints.enforcement.routes import bp as enforcement_bp
     app.register_blueprint(enforcement_bp)
+    from app.blueprints.workbench.routes import bp as workbench_bp
+    app.register_blueprint(workbench_bp)
+    from app.blueprints.courtadmin.routes import bp as courtadmin_bp
+    app.register_blueprint(courtadmin_bp)
 
     from app.commands import register_commands
     register_commands(app)

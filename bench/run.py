@@ -211,6 +211,8 @@ def main():
         guarded(results, "page_weights", weights)
         guarded(results, "load", load_metrics, base, browsers, pages, hearing_path)
         guarded(results, "phone_profile", phone_metrics, base, env, pages)
+        from bench import bench_workbench
+        guarded(results, "workbench", bench_workbench.run, base, env, QUICK)
         procs.stop_all()  # the rest measures CPU: nothing else running
         from bench import pages as page_costs
         guarded(results, "page_cpu", page_costs.measure, app, hearing_path)

@@ -22,3 +22,4 @@ from app.models.case_extras import CaseApplication, CaseMessage  # noqa: F401
 from app.models.court_document import CourtDocument  # noqa: F401
 from app.models.enforcement import (ClueAction, EnforcementMeasure, ExecutionCase, ExecutionSettlement,  # noqa: F401
                                     LedgerEntry, PropertyClue, ReceiptConfirmation, TerminationInterview)
+from app.models.workbench import AdminChange, BulkAct, HearingSeen  # noqa: F401

@@ -77,3 +77,12 @@ def format_date_cn(moment_or_day):
         return ""
     d = moment_or_day if not isinstance(moment_or_day, datetime) else local(moment_or_day)
     return f"{d.year}年{d.month}月{d.day}日"
+
+
+def add_months(day: date, months: int):
+    """The same day `months` later (the last day of a shorter month): how statutory periods counted
+    in months end (期间以月计算的，以期间届满的相应日为最后一日)."""
+    import calendar
+    month0 = day.month - 1 + months
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))

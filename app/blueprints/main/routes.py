@@ -53,6 +53,11 @@ def cases_for(user, page=1):
 @bp.route("/")
 @login_required
 def home():
+    # Judges and clerks start at the workbench (what needs me today); the list of cases stays at /?page=1.
+    if not request.args and current_user.is_staff and current_user.role in ("judge", "clerk") \
+            and current_user.court_id:
+        from app.blueprints.workbench.routes import today
+        return today()
     page = min(request.args.get("page", type=as_id) or 1, 10_000)
     cases, has_more = cases_for(current_user, page)
     from app.blueprints.main.needs import needs_for

@@ -1,0 +1,1 @@
+"""Court administration by the court's administrator (法院管理员)."""
