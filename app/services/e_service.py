@@ -201,6 +201,28 @@ def _confirm(row, actor, how, note=None):
     return row
 
 
+def confirm_own_number(case, party, actor):
+    """The recipient, signed in as themselves, gives their own account's mobile number for service.
+    A litigant's or lawyer's account is reached only through that number (the SMS code or one-time
+    link they signed in with proved it), so it is confirmed at once (送达地址确认, by that code):
+    no code is sent again. Any other number still needs its code or a clerk. None when it does not apply."""
+    owner = recipient_for(party)
+    if owner is None or actor is None or owner.id != actor.id or actor.is_staff or not actor.phone:
+        return None
+    phone = normalise_phone(actor.phone)
+    if phone is None:
+        return None
+    current = confirmed_address(party, owner)
+    if current is not None and current.address == phone:
+        return current
+    row = ServiceAddress(case_id=case.id, party_id=party.id, owner_id=owner.id, channel="sms", address=phone,
+                         proposed_by_id=actor.id)
+    db.session.add(row)
+    db.session.flush()
+    # Confirmed by a code: the sign-in code (or one-time link) that reached this very number.
+    return _confirm(row, actor, "code", "the number the person signs in with (SMS code)")
+
+
 def record_consent(case, party, actor, how, address=None):
     """Consent to e-service (a party's own consent, or the clerk recording it). An address given with
     it is proposed as the service address: it is used only once confirmed."""
@@ -215,7 +237,9 @@ def record_consent(case, party, actor, how, address=None):
         raise NoAddress()
     row = consent_service.record_consent(case, party, "e_service", True, actor, how=how, address=phone)
     owner = recipient_for(party)
-    if address and owner is not None and (case.can_review(actor) or actor.id == owner.id):
+    if owner is not None and actor.id == owner.id and phone == normalise_phone(actor.phone or ""):
+        confirm_own_number(case, party, actor)
+    elif address and owner is not None and (case.can_review(actor) or actor.id == owner.id):
         propose_address(case, party, actor, phone)
     return row
 

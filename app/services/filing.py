@@ -765,6 +765,9 @@ def join_case(case, actor, online, e_service):
             join_group(case, party, actor)
     record_consent(case, party, "online_litigation", bool(online), actor)
     record_consent(case, party, "e_service", bool(e_service), actor, address=actor.phone if e_service else None)
+    if e_service:
+        from app.services.e_service import confirm_own_number
+        confirm_own_number(case, party, actor)  # the number they signed in with is their service address
     return party
 
 
