@@ -88,6 +88,10 @@ def test_judge_day_keyboard_only(court_page, demo_link, seed_demo):
     tab_to_link(page, r"^/review/LA2026-")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/review/LA2026-"))
+    tab_to(page, "立案受理")  # an irreversible act: it asks on a confirm page of its own first
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/accept/confirm"))
     tab_to(page, "立案受理")
     with page.expect_navigation():
         page.keyboard.press("Enter")
