@@ -68,9 +68,9 @@ def test_items_extensions_deadlines_and_service_stay_intact_through_their_lifecy
                                                                                      make_court):
     """The kinds the demo does not reach: every later step of their life (answers, decisions,
     receipts, certificates) leaves what was logged unchanged."""
-    from datetime import date, timedelta
+    from datetime import timedelta
 
-    from app.services import dossier, e_service, hearings as svc, storage
+    from app.services import court_time, dossier, e_service, hearings as svc, storage
     from tests.services.test_hearings import build_room
     room = build_room(db, make_user, make_case, make_court)
     item = svc.post_item(room.hearing, room.judge, "请提交送货单。", parties=[room.d_party],
@@ -78,14 +78,14 @@ def test_items_extensions_deadlines_and_service_stay_intact_through_their_lifecy
     db.session.commit()
     req = svc.request_extension(item, room.defendant, "单据在外地")
     db.session.commit()
-    svc.decide_extension(req, room.judge, True, svc.deadline_at(date.today() + timedelta(days=7)))
+    svc.decide_extension(req, room.judge, True, court_time.deadline_at(court_time.today() + timedelta(days=7)))
     db.session.commit()
     svc.answer_item(item, room.defendant, "已提交。")
     svc.close_item(item, room.judge)
     db.session.commit()
-    party = room.case.parties[0]
+    party = room.d_party  # no lawyer: the defendant is served, at the number they sign in with
     doc = storage.save_bytes(b"%PDF-1.4 notice", name="通知书.pdf", content_type="application/pdf", case=room.case)
-    e_service.record_consent(room.case, party, room.judge, "explicit")
+    e_service.record_consent(room.case, party, party.user, "explicit")  # signed in with their own number
     service = e_service.serve(room.case, party, room.judge, stored_file=doc, kind="notice", title="开庭通知书")
     db.session.commit()
     e_service.acknowledge(service, party.user)
