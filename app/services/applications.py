@@ -189,8 +189,11 @@ def _serve_decision(application, actor):
     consent = consent_service.current(case, party, "e_service")
     if consent is None or not consent.given or (party.user is None and party.lawyer is None):
         return None
-    return e_service.serve(case, party, actor, stored_file=application.decision_file, kind="notice",
-                           title="申请处理决定书")
+    try:
+        return e_service.serve(case, party, actor, stored_file=application.decision_file, kind="notice",
+                               title="申请处理决定书")
+    except (e_service.NoAccount, e_service.UnconfirmedAddress):
+        return None  # no confirmed service address: the clerk serves it on paper
 
 
 def record_special_authority(case, party, actor, granted=True):

@@ -335,8 +335,11 @@ def serve(doc, actor):
         if consent is None or not consent.given or (party.user is None and party.lawyer is None):
             paper.append(party)
             continue
-        served.append(e_service.serve(case, party, actor, stored_file=doc.file,
-                                      kind="judgment" if doc.kind == "judgment" else "other", title=doc.title))
+        try:
+            served.append(e_service.serve(case, party, actor, stored_file=doc.file,
+                                          kind="judgment" if doc.kind == "judgment" else "other", title=doc.title))
+        except (e_service.NoAccount, e_service.UnconfirmedAddress):
+            paper.append(party)  # no confirmed service address: the clerk serves this one on paper
     record_event(case, actor, "court_document_served", document_id=doc.id,
                  served=[s.party_id for s in served], on_paper=[p.id for p in paper])
     return served, paper

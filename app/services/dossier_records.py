@@ -14,10 +14,12 @@ from decimal import Decimal
 
 from sqlalchemy import Integer, case as sql_case, literal, select
 
-from app.models import (AcceptanceNotice, Case, CaseEvent, CorrectionItem, CorrectionRequest, DeadlineChange,
-                        Evidence, ExtensionRequest, FilingAttachment, FilingVersion, Hearing, HearingItem, MediationAgreement,
-                        MediationConfirmation, MediationVersion, Message, ServiceOfDocument, Signature,
-                        SignatureApplication, StoredFile, Transcript, TranscriptConfirmation, TranscriptVersion)
+from app.models import (AcceptanceNotice, Case, CaseApplication, CaseEvent, CaseMessage, ClueAction, CorrectionItem,
+                        CorrectionRequest, CourtDocument, CourtFee, DeadlineChange, EnforcementMeasure, Evidence,
+                        ExecutionCase, ExtensionRequest, FeePayment, FilingAttachment, FilingVersion, Hearing,
+                        HearingItem, LedgerEntry, MediationAgreement, MediationConfirmation, MediationVersion, Message,
+                        PropertyClue, ServiceOfDocument, Signature, SignatureApplication, StoredFile,
+                        TerminationInterview, Transcript, TranscriptConfirmation, TranscriptVersion)
 from app.services.errors import N_
 
 
@@ -186,3 +188,53 @@ register(RecordKind("service_certificate", ServiceOfDocument, N_("Service certif
                     columns=("effective_at", "certificate_hash", "certificate_code"),
                     files={"pdf": ServiceOfDocument.certificate_id}, case_id=ServiceOfDocument.case_id,
                     ready=ServiceOfDocument.certificate_id.isnot(None), on_update=True))
+
+# The whole case (#18): court documents once issued and their effect, applications and the decisions on
+# them, the case channel, fee payments. Only what never changes once it is ready is bound.
+register(RecordKind("court_document", CourtDocument, N_("Court document"),
+                    columns=("kind", "ruling_type", "title", "paragraphs", "content_hash", "judge_id",
+                             "judge_signed_at", "clerk_id", "clerk_signed_at", "issued_at", "verification_code",
+                             "application_id"),
+                    files={"pdf": CourtDocument.file_id}, case_id=CourtDocument.case_id,
+                    ready=CourtDocument.file_id.isnot(None), on_update=True))
+register(RecordKind("court_document_effect", CourtDocument, N_("Certificate of legal effect"),
+                    columns=("effective_on",), files={"pdf": CourtDocument.certificate_file_id},
+                    case_id=CourtDocument.case_id, ready=CourtDocument.certificate_file_id.isnot(None),
+                    on_update=True))
+register(RecordKind("application", CaseApplication, N_("Application to the court"),
+                    columns=("party_id", "kind", "details", "reason", "submitted_by_id", "created_at"),
+                    case_id=CaseApplication.case_id))
+register(RecordKind("application_decision", CaseApplication, N_("Decision on an application"),
+                    columns=("state", "decided_by_id", "decided_at", "decision_reasons"),
+                    files={"pdf": CaseApplication.decision_file_id}, case_id=CaseApplication.case_id,
+                    ready=CaseApplication.decided_at.isnot(None), on_update=True))
+register(RecordKind("case_message", CaseMessage, N_("Message to the court"),
+                    columns=("author_id", "party_id", "body", "created_at"), case_id=CaseMessage.case_id))
+register(RecordKind("fee_payment", FeePayment, N_("Fee payment"),
+                    columns=("fee_id", "channel", "reference", "amount", "paid_at", "recorded_by_id"),
+                    case_id=_via(CourtFee, FeePayment.fee_id, CourtFee.case_id)))
+
+# Enforcement (#19): the property clues, what was done on them, the ledger, measures, the termination
+# interview, and the closing of the execution with its document.
+_execution_case = lambda key: _via(ExecutionCase, key, ExecutionCase.case_id)  # noqa: E731
+register(RecordKind("property_clue", PropertyClue, N_("Property clue"),
+                    columns=("execution_id", "kind", "description", "submitted_by_id", "created_at"),
+                    files={"attachment": PropertyClue.attachment_id},
+                    case_id=_execution_case(PropertyClue.execution_id)))
+register(RecordKind("clue_action", ClueAction, N_("Action on a property clue"),
+                    columns=("clue_id", "action", "done_on", "until", "note", "recorded_by_id", "created_at"),
+                    case_id=_execution_case(_via(PropertyClue, ClueAction.clue_id, PropertyClue.execution_id))))
+register(RecordKind("ledger_entry", LedgerEntry, N_("Enforcement ledger entry"),
+                    columns=("execution_id", "kind", "amount", "on_date", "note", "recorded_by_id", "created_at"),
+                    files={"proof": LedgerEntry.proof_id}, case_id=_execution_case(LedgerEntry.execution_id)))
+register(RecordKind("enforcement_measure", EnforcementMeasure, N_("Enforcement measure"),
+                    columns=("execution_id", "kind", "party_id", "start_on", "end_on", "reason", "recorded_by_id",
+                             "created_at"),
+                    case_id=_execution_case(EnforcementMeasure.execution_id)))
+register(RecordKind("termination_interview", TerminationInterview, N_("Interview before termination"),
+                    columns=("execution_id", "held_on", "notes", "conditions", "applicant_view", "recorded_by_id",
+                             "created_at"),
+                    case_id=_execution_case(TerminationInterview.execution_id)))
+register(RecordKind("execution_closing", ExecutionCase, N_("Closing of the enforcement"),
+                    columns=("status", "closing_reason", "closed_at"), files={"pdf": ExecutionCase.closing_file_id},
+                    case_id=ExecutionCase.case_id, ready=ExecutionCase.closing_file_id.isnot(None), on_update=True))

@@ -559,7 +559,7 @@ def _serve(case, actor, stored, parties, title):
     for party in parties:
         try:
             served.append(e_service.serve(case, party, actor, stored_file=stored, kind="notice", title=title))
-        except (e_service.NoConsent, e_service.NoAddress):
+        except (e_service.NoConsent, e_service.NoAddress, e_service.NoAccount, e_service.UnconfirmedAddress):
             paper.append(party)
     return served, paper
 

@@ -89,10 +89,10 @@ def test_the_transcript_page_lets_the_judge_countersign(client, db, auth, make_u
     judge = make_user("judge", name="张俊")
     plaintiff, defendant = make_user(name="王芳"), make_user(name="陈强")
     case = make_case(court=judge.court, filer=plaintiff, defendant=defendant)
-    record_hearing(case, judge, [(plaintiff, "plaintiff"), (defendant, "defendant")],
-                   messages=[(plaintiff, "plaintiff", MESSAGES[0])])
+    held = record_hearing(case, judge, [(plaintiff, "plaintiff"), (defendant, "defendant")],
+                          messages=[(plaintiff, "plaintiff", MESSAGES[0])])
     db.session.commit()
-    t, draft = _draft(db, dict(hearing_id=7))
+    t, draft = _draft(db, dict(hearing_id=held.id))  # ids are not reset between tests
     _sign(db, plaintiff, t)
     _sign(db, defendant, t)
     auth.login(judge)

@@ -311,6 +311,10 @@ def test_serve_one_document_to_many_parties(client, db, auth, room, series):
     for case in series[1:]:
         for party in case.parties:
             e_service.record_consent(case, party, room.clerk, "explicit", address=party.phone)
+    # The clerk records each number as confirmed in person (the court's own 送达地址确认).
+    for case in series[1:]:
+        for row in e_service.addresses_for(case, room.clerk):
+            e_service.confirm_address_in_person(row, room.clerk, "身份证已核对，号码当面复述无误")
     db.session.commit()
     auth.login(room.clerk)
     client.set_cookie("lang", "en")

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from app.models import Case, CourtDocument, SmsMessage
 from app.models.case_extras import CaseApplication
-from app.services import applications, case_channel, court_documents, lifecycle, mediation
+from app.services import applications, case_channel, court_documents, e_service, lifecycle, mediation
 from app.services.errors import InvalidState, NotAllowed
 from app.services.court_time import today as local_today
 from app.services.transcripts import hearing_events
@@ -107,6 +107,8 @@ def test_no_application_on_a_closed_case(db, world):
 def test_the_judge_decides_with_reasons_the_decision_is_served_and_a_withdrawal_gets_its_ruling(db, world):
     case, judge, clerk, defendant = world
     plaintiff = case.parties[0].user
+    # The plaintiff consents to e-service, signed in with their own number: it is their service address.
+    e_service.record_consent(case, case.parties[0], plaintiff, "explicit")
     app_ = applications.apply(case, plaintiff, "withdraw", "双方已和解", "w1")
     db.session.commit()
     with pytest.raises(NotAllowed):

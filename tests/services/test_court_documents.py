@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from app.models import Case
-from app.services import consent as consent_service, court_documents as docs, e_service, fees, lifecycle
+from app.services import court_documents as docs, e_service, fees, lifecycle
 from app.services.errors import NotAllowed
 from app.services.court_time import today as local_today
 
@@ -21,7 +21,9 @@ def court_case(db, make_user, make_court, make_case):
     plaintiff.party_type, plaintiff.name, plaintiff.representative_name = "legal_person", "上海某某贸易有限公司", "李总"
     plaintiff.id_type, plaintiff.id_number = "uscc", "91310000MA1FL1MMXL"
     fees.assess_on_acceptance(case, clerk)
-    consent_service.record_consent(case, case.parties[1], "e_service", True, defendant, address=defendant.phone)
+    # Each side consents itself, signed in with its own number: that number is its confirmed service address.
+    e_service.record_consent(case, case.parties[0], case.parties[0].user, "explicit")
+    e_service.record_consent(case, case.parties[1], defendant, "explicit", address=defendant.phone)
     db.session.commit()
     return case, judge, clerk
 

@@ -224,7 +224,10 @@ def test_notice_and_property_order_are_served_with_a_reporting_item(db, people, 
     from app.services import e_service, storage
     case = make_enforcement()
     respondent_party = next(p for p in case.parties if p.role == "respondent")
-    e_service.record_consent(case, respondent_party, people["judge"], "explicit")
+    # The court records the respondent's consent and number, and the respondent confirms it in person.
+    e_service.record_consent(case, respondent_party, people["judge"], "explicit", address=people["respondent"].phone)
+    pending = next(r for r in e_service.addresses_for(case, people["judge"]) if r.party_id == respondent_party.id)
+    e_service.confirm_address_in_person(pending, people["judge"], "身份证已核对，号码当面复述无误")
     with pytest.raises(NotAllowed):
         enf.serve_opening_documents(case, people["applicant"], report_by=utcnow() + timedelta(days=5))
     out = enf.serve_opening_documents(case, people["judge"], report_by=utcnow() + timedelta(days=5))

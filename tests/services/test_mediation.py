@@ -111,14 +111,16 @@ def test_payer_cannot_confirm_payment_of_signed_agreement(db, m):
 
 def test_a_mediated_case_closes_with_the_mediation_document_once_both_sides_receive_it(db, m, make_user):
     """Not on the parties' signatures alone (#18): the 调解书, signed by judge and clerk, received by both."""
-    from app.services import consent as consent_service, court_documents as docs, e_service
+    from app.services import court_documents as docs, e_service
     clerk = make_user("clerk", court=m["judge"].court)
     a = _draft(db, m)
     _sign(db, a, m["plaintiff"])
     _sign(db, a, m["defendant"])
     case = m["case"]
     assert case.state == "mediated" and case.closed_on is None
-    consent_service.record_consent(case, m["d"], "e_service", True, m["defendant"], address=m["defendant"].phone)
+    # Both sides consent themselves, signed in with their own numbers (their confirmed service addresses).
+    e_service.record_consent(case, case.parties[0], m["plaintiff"], "explicit")
+    e_service.record_consent(case, m["d"], m["defendant"], "explicit", address=m["defendant"].phone)
     doc = docs.draft(case, m["judge"], "mediation")
     assert any("原告申请解除财产保全" in p for p in doc.paragraphs)
     assert any("签收后，即具有法律效力" in p for p in doc.paragraphs)
