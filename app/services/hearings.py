@@ -889,7 +889,9 @@ def make_thumbnail(evidence_id, size=480):
     except (OSError, ValueError, Image.DecompressionBombError) as exc:
         log.warning("no thumbnail for evidence %s: %s", evidence_id, exc)
         return ev
-    thumb = storage.save_bytes(out.getvalue(), name=f"thumb-{ev.label}.jpg", content_type="image/jpeg",
+    with force_locale("zh"):  # the name the dossier lists it under, in the court's language like its record texts
+        name = _("Thumbnail of %(label)s", label=ev.label) + ".jpg"
+    thumb = storage.save_bytes(out.getvalue(), name=name, content_type="image/jpeg",
                                case=db.session.get(Case, ev.case_id))
     ev.thumbnail_file_id = thumb.id
     return ev
