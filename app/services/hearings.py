@@ -743,7 +743,7 @@ def submit_video_statement(hearing, actor, stage, file_storage):
 # --- reading ----------------------------------------------------------------------------------
 
 def _with_details(q):
-    return q.options(selectinload(Message.evidence).selectinload(Evidence.file),
+    return q.options(selectinload(Message.evidence).options(selectinload(Evidence.file), selectinload(Evidence.thumbnail)),
                      selectinload(Message.reply_to), selectinload(Message.about_evidence),
                      selectinload(Message.item).selectinload(HearingItem.addressees).selectinload(ItemAddressee.party))
 
@@ -790,7 +790,8 @@ def items_of(hearing):
 def exhibits(case):
     """The case's evidence in the electronic dossier (电子卷宗): exhibit, file, who sent it, when."""
     return db.session.scalars(select(Evidence).where(Evidence.case_id == case.id)
-                              .options(selectinload(Evidence.file), selectinload(Evidence.submitted_by))
+                              .options(selectinload(Evidence.file), selectinload(Evidence.thumbnail),
+                                       selectinload(Evidence.submitted_by))
                               .order_by(Evidence.exhibit_no)).all()
 
 
