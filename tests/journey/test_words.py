@@ -16,8 +16,8 @@ ALLOWED = {"SHA", "KB", "MB", "PDF", "SMS", "JPEG", "PNG", "HEIC", "MP4", "ID", 
            "Chrome", "Edge", "Firefox", "Alt", "Shift"}
 FILE_EXT = re.compile(r"\.(pdf|png|jpe?g|heic|mp4|webm|txt|docx?)\b", re.I)
 # Shown on purpose, to be copied rather than read: the address a printed dossier is checked at (issue #16)
-# and an entry's place in the court's signed log ("court-1#9": the log, then the entry's number).
-ADDRESS = re.compile(r"https?://\S+|\b[a-z]+-\d+#\d+\b")
+# and the court's signed log by its name ("court-1") or an entry's place in it ("court-1#9").
+ADDRESS = re.compile(r"https?://\S+|\b[a-z]+-\d+(?:#\d+)?\b")
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*[A-Za-z0-9]|[A-Za-z]")
 
 
