@@ -66,6 +66,12 @@ EVENT_LABELS = {
     "document_served": _l("Document served electronically"), "service_opened": _l("Served document opened"),
     "service_acknowledged": _l("Receipt of a served document acknowledged"),
     "service_effective": _l("Service took effect"), "service_certificate_filed": _l("Certificate of service filed"),
+    "service_address_confirmed": _l("Service address confirmed"), "state_changed": _l("Case status changed"),
+    "enforcement_application_set": _l("Application for enforcement recorded"),
+    "case_group_opened": _l("Case group opened"), "ledger_entry": _l("Entry in the enforcement money ledger"),
+    "property_clue_submitted": _l("Property clue submitted"), "property_clue_handled": _l("Property clue handled"),
+    "receipt_confirmation_requested": _l("Confirmation of the money received asked for"),
+    "receipt_confirmed": _l("Money received confirmed"),
 }
 
 

@@ -1,6 +1,7 @@
 """The court's view of one case (案件概览) for the workbench: parties with contact, identity and consent
 state, the event timeline in words, hearings, open deadlines, the statutory time limit (审限) and the
 actions open to the person looking. Reads only; a handful of queries per case."""
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -9,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
+from app.labels import event_label
 from app.models import CaseEvent
 from app.models.consent import Consent
 from app.models.filing import CorrectionRequest
@@ -55,15 +57,20 @@ EVENT_WORDS = {
     "service_effective": _l("Service effective"), "service_certificate_filed": _l("Service certificate filed"),
     "demo_seeded": _l("Created for the demonstration"),
 }
+# Notes a service wrote itself (in English, for the record), not typed by a person: the label says it.
+MACHINE_NOTES = ("code",)
+# A path in a text (an item's "confirm here: /enforcement/..."): a link on the page it belongs to, noise here.
+_IN_APP_PATH = re.compile(r"[:：]?\s*/[a-z][\w/-]*")
 # What an event's data adds to its words, in this order (names, numbers, deadlines: no translation needed).
 DETAIL_KEYS = ("case_number", "party_name", "name", "title", "exhibit", "file_name", "text", "reasons", "note")
 
 
 def event_words(event):
     """An event as people read it: what happened, and the one or two details that say to whom."""
-    words = str(EVENT_WORDS.get(event.kind, event.kind.replace("_", " ")))
+    words = str(EVENT_WORDS.get(event.kind) or event_label(event.kind))  # never a raw code
     data = event.data or {}
-    details = [str(data[k])[:80] for k in DETAIL_KEYS if data.get(k)][:2]
+    details = [_IN_APP_PATH.sub("", str(data[k]))[:80] for k in DETAIL_KEYS
+               if data.get(k) and not (k == "note" and data.get("how") in MACHINE_NOTES)][:2]
     if data.get("deadline"):
         details.append(str(data["deadline"])[:16].replace("T", " "))
     return words, details

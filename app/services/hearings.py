@@ -743,7 +743,7 @@ def submit_video_statement(hearing, actor, stage, file_storage):
 # --- reading ----------------------------------------------------------------------------------
 
 def _with_details(q):
-    return q.options(selectinload(Message.evidence).selectinload(Evidence.file),
+    return q.options(selectinload(Message.evidence).options(selectinload(Evidence.file), selectinload(Evidence.thumbnail)),
                      selectinload(Message.reply_to), selectinload(Message.about_evidence),
                      selectinload(Message.item).selectinload(HearingItem.addressees).selectinload(ItemAddressee.party))
 
@@ -790,7 +790,8 @@ def items_of(hearing):
 def exhibits(case):
     """The case's evidence in the electronic dossier (电子卷宗): exhibit, file, who sent it, when."""
     return db.session.scalars(select(Evidence).where(Evidence.case_id == case.id)
-                              .options(selectinload(Evidence.file), selectinload(Evidence.submitted_by))
+                              .options(selectinload(Evidence.file), selectinload(Evidence.thumbnail),
+                                       selectinload(Evidence.submitted_by))
                               .order_by(Evidence.exhibit_no)).all()
 
 
@@ -889,7 +890,9 @@ def make_thumbnail(evidence_id, size=480):
     except (OSError, ValueError, Image.DecompressionBombError) as exc:
         log.warning("no thumbnail for evidence %s: %s", evidence_id, exc)
         return ev
-    thumb = storage.save_bytes(out.getvalue(), name=f"thumb-{ev.label}.jpg", content_type="image/jpeg",
+    with force_locale("zh"):  # the name the dossier lists it under, in the court's language like its record texts
+        name = _("Thumbnail of %(label)s", label=ev.label) + ".jpg"
+    thumb = storage.save_bytes(out.getvalue(), name=name, content_type="image/jpeg",
                                case=db.session.get(Case, ev.case_id))
     ev.thumbnail_file_id = thumb.id
     return ev

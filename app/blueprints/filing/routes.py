@@ -217,7 +217,9 @@ def add_party(ref):
             db.session.rollback()
             return page(case, 400, party=form, details=details)
         svc.add_party(case, current_user, role=form.role.data, name=form.name.data, id_number=form.id_number.data,
-                      phone=form.phone.data, expect_revision=form.revision.data, **form.details())
+                      phone=form.phone.data, **form.details(),
+                      # the details posted with it already checked (and moved on) the revision
+                      expect_revision=None if details is not None else form.revision.data)
     except DomainError as exc:
         if not _party_errors(form, exc):
             raise  # not about a field: @refusals explains it

@@ -7,9 +7,10 @@ from datetime import datetime
 from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import Case, CaseParty, MediationAgreement, ServiceOfDocument, Transcript
+from app.models import Case, CaseParty, Consent, MediationAgreement, ServiceOfDocument, Transcript
 from app.models.filing import CorrectionRequest
 from app.models.hearing import Hearing, HearingItem, ItemAddressee
 
@@ -72,20 +73,22 @@ def corrections(user):
 
 def to_join(user):
     """Cases where this person is named as defendant but has not yet answered the joining questions."""
-    from app.services.consent import current
     from app.services.filing import joinable_party
     if not user.phone:
         return []
     cases = db.session.scalars(
         select(Case).join(CaseParty, CaseParty.case_id == Case.id)
         .where(Case.state.in_(("accepted", "hearing", "mediated")),
-               or_(CaseParty.user_id == user.id, CaseParty.phone.like("%" + user.phone[-11:]))).distinct()).all()
-    out = []
-    for case in cases:
-        party = joinable_party(case, user)
-        if party is not None and current(case, party, "online_litigation") is None:
-            out.append(Need("join", _("Join this case online"), case, url_for("filing.join", ref=case.filing_ref)))
-    return out
+               or_(CaseParty.user_id == user.id, CaseParty.phone.like("%" + user.phone[-11:]))).distinct()
+        .options(selectinload(Case.parties))).all()
+    parties = {case.id: joinable_party(case, user) for case in cases}
+    # One query for every candidate's standing answer (consent.current(), for all of them at once).
+    answered = set(db.session.execute(
+        select(Consent.case_id, Consent.party_id).where(
+            Consent.party_id.in_([p.id for p in parties.values() if p is not None]),
+            Consent.scope == "online_litigation", Consent.withdrawn_at.is_(None))).tuples()) if any(parties.values()) else set()
+    return [Need("join", _("Join this case online"), case, url_for("filing.join", ref=case.filing_ref))
+            for case in cases if parties[case.id] is not None and (case.id, parties[case.id].id) not in answered]
 
 
 def still_to_join(case, user):
@@ -124,14 +127,22 @@ def to_sign(user):
 def e_service_unanswered(user):
     """Accepted cases where this person's own party was never asked about electronic service (电子送达):
     the filer especially, whom nothing else asks."""
-    from app.services.consent import current
+    cases = db.session.scalars(select(Case).where(Case.id.in_(_my_case_ids(user)),
+                                                  Case.state.in_(("accepted", "hearing", "mediated")))
+                               .options(selectinload(Case.parties))).all()
+    mine = {case.id: case.party_for(user) for case in cases}
+    mine = {cid: p for cid, p in mine.items() if p is not None and p.user_id == user.id}
+    # The standing answers (consent.current()) of all those parties, in one query.
+    standing = set(db.session.execute(
+        select(Consent.case_id, Consent.party_id, Consent.scope).where(
+            Consent.party_id.in_([p.id for p in mine.values()]), Consent.withdrawn_at.is_(None),
+            Consent.scope.in_(("e_service", "online_litigation")))).tuples()) if mine else set()
     out = []
-    for case in db.session.scalars(select(Case).where(Case.id.in_(_my_case_ids(user)),
-                                                      Case.state.in_(("accepted", "hearing", "mediated")))):
-        party = case.party_for(user)
-        if party is None or party.user_id != user.id or current(case, party, "e_service") is not None:
+    for case in cases:
+        party = mine.get(case.id)
+        if party is None or (case.id, party.id, "e_service") in standing:
             continue
-        if case.filed_by_id == user.id or current(case, party, "online_litigation") is not None:
+        if case.filed_by_id == user.id or (case.id, party.id, "online_litigation") in standing:
             out.append(Need("consent", _("Choose how court documents reach you (electronic service)"), case,
                             url_for("service.consent", case_id=case.id)))
     return out
@@ -140,6 +151,7 @@ def e_service_unanswered(user):
 def services_to_acknowledge(user):
     out = []
     for s in db.session.scalars(select(ServiceOfDocument).where(ServiceOfDocument.recipient_id == user.id)
+                                .options(selectinload(ServiceOfDocument.attempts), selectinload(ServiceOfDocument.case))
                                 .order_by(ServiceOfDocument.id)):
         if not any(a.acknowledged_at for a in s.attempts):
             out.append(Need("service", _("A document was served on you: %(title)s", title=s.title), s.case,
