@@ -4,13 +4,13 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.blueprints import case_or_404, load_or_404, refusals
+from app.blueprints import case_or_404, load_or_404, refusals, send_stored
 from app.blueprints.court_documents.forms import ActionForm, DraftForm, EditForm, SignForm
 from app.extensions import db
 from app.htmx import render
 from app.models import CourtDocument
 from app.models.court_document import RULING_TYPES
-from app.services import court_documents as svc, storage
+from app.services import court_documents as svc
 
 bp = Blueprint("court_documents", __name__)
 
@@ -172,7 +172,7 @@ def pdf(doc_id):
     doc = _doc(doc_id)
     if doc.file is None:
         abort(404)
-    return storage.send_stored(doc.file)
+    return send_stored(doc.file)
 
 
 @bp.route("/court-documents/<int:doc_id>/certificate.pdf")
@@ -181,4 +181,4 @@ def certificate(doc_id):
     doc = _doc(doc_id)
     if doc.certificate_file is None:
         abort(404)
-    return storage.send_stored(doc.certificate_file)
+    return send_stored(doc.certificate_file)

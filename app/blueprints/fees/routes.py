@@ -6,12 +6,12 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, reque
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.blueprints import case_or_404, load_or_404, refusals
+from app.blueprints import case_or_404, load_or_404, refusals, send_stored
 from app.blueprints.fees.forms import ActionForm, ClerkPaymentForm, DecideReliefForm, ReliefForm
 from app.extensions import csrf, db
 from app.htmx import render
 from app.models import CourtFee, FeeRelief
-from app.services import fees, lifecycle, payments, storage
+from app.services import fees, lifecycle, payments
 from app.services.errors import DomainError
 
 bp = Blueprint("fees", __name__)
@@ -63,7 +63,7 @@ def notice(case_id, fee_id):
     case, fee = _fee(case_id, fee_id)
     if fee.notice_file is None:
         abort(404)
-    return storage.send_stored(fee.notice_file)
+    return send_stored(fee.notice_file)
 
 
 @bp.route("/cases/<int:case_id>/fees/<int:fee_id>/pay", methods=["POST"])
