@@ -13,8 +13,7 @@ class Periodic:
 
 PERIODIC = [
     Periodic("jobs.sms.sweep_unsent", 60, "notifications"),
-    Periodic("jobs.signin.sweep_code_requests", 60, "notifications"),  # code requests a Redis outage left
-    Periodic("jobs.outbox.sweep", 60, "default"),  # jobs Redis never got, or a dead worker left running
+    Periodic("jobs.outbox.sweep", 60, "default"),  # jobs Redis never got (sign-in code requests too), or a dead worker left running
     Periodic("jobs.outbox.purge", 3600, "default"),  # done jobs after 14 days, idempotency keys after 30
     Periodic("jobs.filing.expire_overdue_corrections", 300, "default"),
     Periodic("jobs.hearings.send_due_reminders", 60, "notifications"),

@@ -85,15 +85,29 @@ def court(db, make_user, make_court, make_case):
     signature = signatures.save_signature(plaintiff, drawn_png())
     agreement = mediation.draft_terms(case, judge, amount="1000", payer=case.parties[1], payee=case.parties[0],
                                       notify=False)
+    # The merged lanes' records behind the other ids: a fee with a relief asked for, a court document,
+    # a channel message, an application, an extension request.
+    from app.services import applications, case_channel, court_documents, fees
+    fee = fees.fee_for(case) or fees.assess_on_acceptance(case, judge)
+    relief = fees.apply_for_relief(fee, fee.party.user, "defer", "经济困难") if fee.party.user else None
+    doc = court_documents.draft(case, judge, "judgment", orders="被告支付货款。")
+    message = case_channel.post(case, plaintiff, "请问何时开庭？", key="sweep-channel")
+    application = applications.apply(case, plaintiff, "postpone_hearing", "出差", key="sweep-app", hearing="",
+                                     proposed=(utcnow() + timedelta(days=20)).date().isoformat())
+    extension = hearings.request_extension(item, plaintiff, "需要时间")
     db.session.commit()  # the closed hearing's transcript draft is rendered after this commit
-    from app.models import Transcript
+    from app.models import DossierLeaf, Transcript
     transcript = db.session.query(Transcript).filter_by(hearing_id=closed.id).one()
+    leaf = db.session.query(DossierLeaf).filter_by(case_id=case.id).order_by(DossierLeaf.id).first()
     ids = dict(case_id=case.id, hid=room.id, item_id=item.id, evidence_id=exhibit.id, transcript_id=transcript.id,
                version_id=transcript.current_draft.id, agreement_id=agreement.id, signature_id=signature.id,
-               pid=submitted.parties[0].id, aid=filing.current_attachments(submitted)[0].id, request_id=1,
-               review_id=1, service_id=1)
+               pid=submitted.parties[0].id, aid=filing.current_attachments(submitted)[0].id,
+               request_id=getattr(extension, "id", 1), review_id=1, service_id=1, fee_id=fee.id,
+               relief_id=getattr(relief, "id", 1), doc_id=doc.id, message_id=getattr(message, "id", 1),
+               application_id=application.id, leaf_id=leaf.id if leaf else 1, party_id=case.parties[0].id,
+               user_id=clerk.id)
     strings = dict(ref=submitted.filing_ref, code=transcript.current_draft.verification_code, token="x",
-                   which="reference")
+                   which="reference", scope="trial")
     return dict(judge=judge, clerk=clerk, plaintiff=plaintiff, ids=ids, strings=strings)
 
 

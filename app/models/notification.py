@@ -65,8 +65,8 @@ CODE_REQUEST_OUTCOMES = ("sent", "unknown", "expired")
 class SignInCodeRequest(db.Model):
     """A request for an SMS sign-in code, recorded the same way for every number, registered or not.
     The job that handles it decides whether a code goes out, so the request itself (its answer, its
-    timing, its queries) tells nobody who has an account; the row also keeps it through a Redis
-    outage, for the sweep."""
+    timing, its queries) tells nobody who has an account; its job goes through the job outbox,
+    whose sweep re-enqueues it after a Redis outage."""
     __tablename__ = "sign_in_code_requests"
     id = db.Column(db.Integer, primary_key=True)
     phone = db.Column(db.String(20), nullable=False)

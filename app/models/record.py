@@ -48,8 +48,8 @@ class IdempotencyKey(db.Model):
 
 
 class SecurityCounter(db.Model):
-    """A counter that guards sign-in (e.g. password failures per username) within a time window.
-    Changed only by one atomic upsert (`app/services/counters.py`), never read-then-written."""
+    """Unused since the merge: password failures are counted per account in `users`
+    (`auth.staff_password_login`). The table is left in place; dropping it needs its own migration."""
     __tablename__ = "security_counters"
     key = db.Column(db.String(160), primary_key=True)
     n = db.Column(db.Integer, nullable=False, default=0)

@@ -132,7 +132,8 @@ def staff_password_login(username, password):
 def request_login_code(phone, ip=None):
     """Ask for a sign-in code for this number. The request does the same work whether or not the
     number is registered (one row, one job; no lookup), so neither its answer nor its timing tells
-    who has an account. The job decides (`handle_code_request`)."""
+    who has an account. The job decides (`handle_code_request`). The job goes through the outbox
+    like every other job, so a Redis outage loses no request: `jobs.outbox.sweep` sends it again."""
     row = SignInCodeRequest(phone=phone, ip=ip)
     db.session.add(row)
     db.session.flush()
@@ -141,8 +142,8 @@ def request_login_code(phone, ip=None):
 
 
 def handle_code_request(request_id):
-    """The job's work, once per request (a second run, or the sweep after a Redis outage, finds it
-    handled). Requests older than a code's lifetime are dropped: a late code only confuses."""
+    """The job's work, once per request (a second run, e.g. the outbox sweep after a Redis outage,
+    finds it handled). Requests older than a code's lifetime are dropped: a late code only confuses."""
     row = db.session.scalars(select(SignInCodeRequest).where(SignInCodeRequest.id == request_id)
                              .with_for_update().execution_options(populate_existing=True)).one_or_none()
     if row is None or row.handled_at is not None:
@@ -154,17 +155,6 @@ def handle_code_request(request_id):
     user = send_login_code(row.phone)
     row.handled_at, row.outcome = now, ("sent" if user else "unknown")
     return user
-
-
-def sweep_code_requests(older_than_seconds=20):
-    """Periodic: enqueue again the code requests a Redis outage left unhandled; expire stale ones."""
-    cutoff = utcnow() - timedelta(seconds=older_than_seconds)
-    ids = db.session.scalars(select(SignInCodeRequest.id).where(
-        SignInCodeRequest.handled_at.is_(None), SignInCodeRequest.created_at < cutoff)
-        .order_by(SignInCodeRequest.id).limit(1000)).all()
-    for request_id in ids:
-        enqueue_after_commit("jobs.signin.send_login_code", request_id, queue="notifications")
-    return len(ids)
 
 
 def send_login_code(phone):

@@ -515,3 +515,58 @@ def _find_case_document(forms):
         return dict(title="交费通知书", case_number=found.case.case_number, issued_at=found.created_at,
                     sha256=found.notice_file.sha256, issued=True)
     return None
+
+
+def hidden_leaf_ids(case, user):
+    """The case's log entries this user may not see: everything of a hearing they are not part of
+    (a mediation session held with one side only: its messages, items, exhibits and their files,
+    transcript, agreement, events, and the service of its documents). Court staff see everything."""
+    from app.models import (CaseEvent, Evidence, Hearing, HearingItem, MediationAgreement, Message,
+                            ServiceOfDocument, SignatureApplication, Transcript, TranscriptVersion)
+    from app.models.hearing import DeadlineChange, ExtensionRequest
+    from app.models.mediation import MediationConfirmation, MediationVersion
+    from app.models.transcript import TranscriptConfirmation
+    hidden = {h.id for h in db.session.scalars(select(Hearing).where(Hearing.case_id == case.id))
+              if not h.can_view(user)}
+    if not hidden:
+        return set()
+    transcripts = set(db.session.scalars(select(Transcript.id).where(Transcript.hearing_id.in_(hidden))))
+    agreements = set(db.session.scalars(select(MediationAgreement.id).where(MediationAgreement.hearing_id.in_(hidden))))
+    items = set(db.session.scalars(select(HearingItem.id).where(HearingItem.hearing_id.in_(hidden))))
+    records = {
+        "message": select(Message.id).where(Message.hearing_id.in_(hidden)),
+        "item": select(HearingItem.id).where(HearingItem.hearing_id.in_(hidden)),
+        "deadline_change": select(DeadlineChange.id).where(DeadlineChange.item_id.in_(items)),
+        "extension_request": select(ExtensionRequest.id).where(ExtensionRequest.item_id.in_(items)),
+        "extension_decision": select(ExtensionRequest.id).where(ExtensionRequest.item_id.in_(items)),
+        "exhibit": select(Evidence.id).where(Evidence.hearing_id.in_(hidden)),
+        "transcript_version": select(TranscriptVersion.id).where(TranscriptVersion.transcript_id.in_(transcripts)),
+        "transcript_answer": select(TranscriptConfirmation.id).where(
+            TranscriptConfirmation.transcript_id.in_(transcripts)),
+        "agreement": select(MediationAgreement.id).where(MediationAgreement.id.in_(agreements)),
+        "mediation_version": select(MediationVersion.id).where(MediationVersion.agreement_id.in_(agreements)),
+        "mediation_confirmation": select(MediationConfirmation.id).where(
+            MediationConfirmation.agreement_id.in_(agreements)),
+        "signature_application": select(SignatureApplication.id).where(
+            ((SignatureApplication.document_kind == "transcript") & SignatureApplication.document_id.in_(transcripts))
+            | ((SignatureApplication.document_kind == "mediation") & SignatureApplication.document_id.in_(agreements))),
+    }
+    ids = {kind: set(db.session.scalars(q)) for kind, q in records.items()}
+    files = (set(db.session.scalars(select(Evidence.file_id).where(Evidence.hearing_id.in_(hidden))))
+             | set(db.session.scalars(select(TranscriptVersion.file_id).where(
+                 TranscriptVersion.transcript_id.in_(transcripts))))
+             | set(db.session.scalars(select(MediationAgreement.file_id).where(
+                 MediationAgreement.id.in_(agreements), MediationAgreement.file_id.isnot(None)))))
+    served = db.session.execute(select(ServiceOfDocument.id, ServiceOfDocument.certificate_id).where(
+        ServiceOfDocument.case_id == case.id, ServiceOfDocument.file_id.in_(files))).all() if files else []
+    ids["service"] = ids["service_certificate"] = {s.id for s in served}
+    ids["file"] = files | {s.certificate_id for s in served if s.certificate_id}
+    ids["event"] = {e.id for e in db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id))
+                    if (e.data or {}).get("hearing_id") in hidden}
+    return {leaf.id for leaf in case_leaves(case.id) if leaf.record_id in ids.get(leaf.kind, ())}
+
+
+def visible_leaves(case, user):
+    """The case's log entries, less those of hearings this user is not part of."""
+    hidden = hidden_leaf_ids(case, user)
+    return [leaf for leaf in case_leaves(case.id) if leaf.id not in hidden]

@@ -93,36 +93,49 @@ def test_parallel_face_checks_cannot_race_past_the_failure_wait(app, db, make_us
     assert db.session.scalar(select(func.count()).select_from(FaceCheck).where(FaceCheck.outcome.isnot(None))) == 3
 
 
-def test_thirty_parallel_password_guesses_get_at_most_five_checks(app, db, make_user, monkeypatch):
+def test_thirty_parallel_password_guesses_get_at_most_five_checks(app, db, make_user):
+    """The per-account lockout (`staff_password_login`, an atomic counter in `users`): thirty wrong
+    passwords sent at once let at most five count as tries; the rest are refused as locked, and so
+    is the right password until the lock runs out. (Every path hashes once, so "checked" here is a
+    try whose password counted: one that answered None rather than AccountLocked.)"""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("needs PostgreSQL")
     from app.models import User
     judge = make_user("judge", password="s3cret-pass")
-    username, checked, lock = judge.username, [], threading.Lock()
-    real = User.check_password
-
-    def counting(self, password):
-        with lock:
-            checked.append(password)
-        return real(self, password)
-    monkeypatch.setattr(User, "check_password", counting)
+    db.session.commit()
+    username, limit = judge.username, app.config["ACCOUNT_LOCKOUT_FAILURES"]
+    assert limit == 5
 
     def guess(i, barrier):
         barrier.wait()
         return auth_service.staff_password_login(username, f"guess-{i}")
 
     results = race(app, 30, guess)
-    assert results == [None] * 30
-    assert len(checked) <= auth_service.PASSWORD_MAX_TRIES, len(checked)
-    # and now even the right password waits for the window to pass
-    assert auth_service.staff_password_login(username, "s3cret-pass") is None
+    checked = [r for r in results if r is None]
+    locked = [r for r in results if isinstance(r, auth_service.AccountLocked)]
+    assert len(checked) + len(locked) == 30, results
+    assert 1 <= len(checked) <= limit, len(checked)
+    db.session.expire_all()
+    assert db.session.scalar(select(User.locked_until).where(User.id == judge.id)) is not None
+    # and now even the right password waits for the lock to run out
+    with pytest.raises(auth_service.AccountLocked):
+        auth_service.staff_password_login(username, "s3cret-pass")
 
 
-def test_a_right_password_clears_the_count(db, make_user):
+def test_a_right_password_clears_the_count(app, db, make_user):
+    from app.models import User
     judge = make_user("judge", password="s3cret-pass")
-    for _ in range(auth_service.PASSWORD_MAX_TRIES - 1):
+    limit = app.config["ACCOUNT_LOCKOUT_FAILURES"]
+
+    def failures():
+        db.session.expire_all()
+        return db.session.scalar(select(User.failed_sign_ins).where(User.id == judge.id))
+    for _ in range(limit - 1):
+        assert auth_service.staff_password_login(judge.username, "wrong") is None
+    assert failures() == limit - 1
+    assert auth_service.staff_password_login(judge.username, "s3cret-pass") is not None
+    assert failures() == 0
+    for _ in range(limit - 1):
         assert auth_service.staff_password_login(judge.username, "wrong") is None
     assert auth_service.staff_password_login(judge.username, "s3cret-pass") is not None
-    for _ in range(auth_service.PASSWORD_MAX_TRIES - 1):
-        assert auth_service.staff_password_login(judge.username, "wrong") is None
-    assert auth_service.staff_password_login(judge.username, "s3cret-pass") is not None
+    # without the clearing, this many wrong ones in all would have locked the account

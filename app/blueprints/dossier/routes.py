@@ -8,7 +8,7 @@ import zipfile
 
 from flask import Blueprint, Response, abort, current_app, render_template, send_file
 from flask_babel import gettext as _
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from app.blueprints import case_or_404
 from app.blueprints.dossier.forms import CheckDocumentForm
@@ -22,8 +22,9 @@ bp = Blueprint("dossier", __name__)
 
 
 def _entries(case):
-    """The case's log entries, each with its kind's label and, for files, the stored file."""
-    leaves = dossier.case_leaves(case.id)
+    """The case's log entries this user may see, each with its kind's label and, for files, the
+    stored file (a party left out of a hearing sees nothing of it here either)."""
+    leaves = dossier.visible_leaves(case, current_user)
     files = {f.id: f for f in db.session.query(StoredFile).filter(
         StoredFile.id.in_([leaf.record_id for leaf in leaves if leaf.kind == "file"]))} if leaves else {}
     return [dict(leaf=leaf, label=KINDS[leaf.kind].label if leaf.kind in KINDS else leaf.kind,
@@ -52,7 +53,7 @@ def printable(case_id):
 
 def _leaf_of(case, leaf_id):
     leaf = db.session.get(DossierLeaf, leaf_id)
-    if leaf is None or leaf.case_id != case.id:
+    if leaf is None or leaf.case_id != case.id or leaf.id in dossier.hidden_leaf_ids(case, current_user):
         abort(404)
     return leaf
 
