@@ -315,6 +315,9 @@ def ensure_filer_consent(case, party, actor):
         user = party.lawyer if party.lawyer_id == case.filed_by_id else party.user
         if user is not None and user.phone:
             e_service.record_consent(case, party, actor, "address_in_pleading", address=user.phone)
+            # The filer gave this number in the filing, signed in with it: it is the filer's own
+            # number, confirmed as the service address in the filer's name.
+            e_service.confirm_own_number(case, party, user)
 
 
 def serve(doc, actor):

@@ -95,6 +95,8 @@ def _upload(page, role, name):
     form.locator("input[type=file]").set_input_files({"name": name, "mimeType": "application/pdf", "buffer": PDF})
     form.locator("button").click()
     page.wait_for_load_state()
+    # with JS the file goes up by XHR (with a progress bar) and the answer replaces the page
+    page.wait_for_function("() => !document.querySelector('form.is-sending')")
     assert name in page.content()
 
 
@@ -147,7 +149,10 @@ def test_a_company_sues_a_person_pays_is_heard_judged_served_and_the_case_closes
     clerk = pages(desktop=True)
     _signin(clerk, db, demo_user, fee_server, "李敏")
     clerk.goto(f"/review/{ref}")
-    clerk.click("text=立案受理")
+    clerk.click("text=立案受理")  # an irreversible act: it asks on a confirm page of its own first
+    clerk.wait_for_url(re.compile(r"/accept/confirm"))
+    clerk.click("form button:has-text('立案受理')")
+    clerk.wait_for_load_state()
     db.session.expire_all()
     case = db.session.scalar(select(Case).where(Case.filing_ref == ref))
     assert case.state == "accepted" and case.case_number
@@ -180,7 +185,9 @@ def test_a_company_sues_a_person_pays_is_heard_judged_served_and_the_case_closes
     judge.locator("#compose textarea[name=text]").fill("现在开庭。请原告陈述诉讼请求。")
     judge.locator("#compose button").click()
     judge.wait_for_load_state()
-    judge.click("text=结束听证" if judge.locator("text=结束听证").count() else "form[action$='/close'] button")
+    judge.click("a[href$='/close/confirm']")  # ending a session asks on a confirm page of its own
+    judge.click("form[action$='/close'] button")
+    judge.wait_for_load_state()
 
     # The judge drafts the judgment from the template and signs it; the clerk countersigns, seals and serves.
     judge.goto(f"/cases/{case.id}/court-documents/new?kind=judgment")
