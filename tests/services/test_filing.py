@@ -267,7 +267,7 @@ def test_missed_correction_deadline_withdraws_by_default_once(db, world):
     assert filing.expire_overdue_corrections(now=later) == []
     case = db.session.get(Case, case.id)
     assert case.state == "withdrawn" and case.withdrawn_reason == "correction_deadline_missed"
-    bodies = [m.body for m in db.session.scalars(select(SmsMessage).where(SmsMessage.phone == filer.phone))]
+    bodies = [m.body for m in db.session.scalars(select(SmsMessage).where(SmsMessage.phone == filer.phone).order_by(SmsMessage.id))]
     assert len(bodies) == 2 and ("撤回" in bodies[-1] or "withdrawn" in bodies[-1])
 
 

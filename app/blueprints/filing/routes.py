@@ -24,26 +24,6 @@ from app.services.storage import UploadRefused
 bp = Blueprint("filing", __name__)
 audit = logging.getLogger("microcourt.audit")
 
-EVENT_LABELS = {
-    "filing_started": _l("Filing started"), "filing_edited": _l("Details edited"),
-    "party_added": _l("Party added"), "party_edited": _l("Party edited"), "party_removed": _l("Party removed"),
-    "attachment_added": _l("Document added"), "attachment_replaced": _l("Document replaced"),
-    "attachment_removed": _l("Document removed"),
-    "attachment_uploaded_by_clerk": _l("Document uploaded by the court clerk for the party"),
-    "filing_submitted": _l("Submitted to the court"), "correction_requested": _l("The court asked for corrections"),
-    "filing_resubmitted": _l("Corrections sent"), "filing_accepted": _l("Accepted and registered"),
-    "filing_rejected": _l("Not accepted"), "filing_withdrawn": _l("Withdrawn"),
-    "filing_copied": _l("Copied to a new filing"), "document_issued": _l("Acceptance notice issued"),
-    "party_joined": _l("A party joined online"), "consent_recorded": _l("Consent recorded"),
-    "state_changed": _l("Status changed"),
-}
-
-
-@bp.app_template_filter("event_label")
-def event_label(kind):
-    return EVENT_LABELS.get(kind, kind)
-
-
 def back(case, anchor=None):
     return redirect(url_for("filing.show", ref=case.filing_ref, _anchor=anchor))
 
