@@ -112,11 +112,11 @@ def sign_pdf(data: bytes, *, reason="电子签章", location=None) -> bytes:
                                         subfilter=fields.SigSeedSubFilter.PADES, reason=reason,
                                         location=location or current_app.config.get("PDF_SIGNING_LOCATION"))
     out = io.BytesIO()
-    _outside_event_loop(lambda: signers.PdfSigner(meta, signer=signer).sign_pdf(writer, output=out))
+    outside_event_loop(lambda: signers.PdfSigner(meta, signer=signer).sign_pdf(writer, output=out))
     return out.getvalue()
 
 
-def _outside_event_loop(work):
+def outside_event_loop(work):
     """pyHanko's sync API runs its own asyncio loop, which cannot start inside a running one (an
     async server, a test driving a browser): there, do the work on a short-lived thread of its own."""
     import asyncio
@@ -148,7 +148,7 @@ def check(data: bytes):
     _key, _cert, ca_path = _paths()
     roots = [load_cert_from_pemder(str(ca_path))] if ca_path.exists() else []
     try:
-        status = _outside_event_loop(lambda: validate_pdf_signature(sigs[-1], ValidationContext(trust_roots=roots)))
+        status = outside_event_loop(lambda: validate_pdf_signature(sigs[-1], ValidationContext(trust_roots=roots)))
     except Exception:  # noqa: BLE001 - a malformed signature is simply not a valid one
         return dict(intact=False, trusted=False, signer=None, signed_at=None)
     cert = status.signing_cert

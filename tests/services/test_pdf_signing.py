@@ -12,7 +12,10 @@ def _validate(data, app):
     reader = PdfFileReader(io.BytesIO(data), strict=False)
     [sig] = reader.embedded_signatures
     ca = load_cert_from_pemder(app.config["PDF_SIGNING_CA_CERT"])
-    return validate_pdf_signature(sig, ValidationContext(trust_roots=[ca]))
+    # pyHanko's sync API starts an asyncio loop; the browser tests' Playwright keeps one running in
+    # this thread for the rest of the session, so validate the way the app does, off that loop.
+    from app.services.pdf_signing import outside_event_loop
+    return outside_event_loop(lambda: validate_pdf_signature(sig, ValidationContext(trust_roots=[ca])))
 
 
 def test_signed_court_pdf_validates_and_a_changed_byte_breaks_it(app, db):
