@@ -26,37 +26,6 @@ PROCEDURE_LABELS = {"ordinary": _l("Ordinary procedure"), "simplified": _l("Simp
 STOPPED = ("mediated", "closed", "withdrawn", "rejected")
 HISTORY_LIMIT = 200
 
-EVENT_WORDS = {
-    "filing_started": _l("Filing started"), "filing_edited": _l("Details edited"),
-    "party_added": _l("Party added"), "party_edited": _l("Party edited"), "party_removed": _l("Party removed"),
-    "attachment_replaced": _l("Document replaced"), "attachment_removed": _l("Document removed"),
-    "attachment_uploaded_by_clerk": _l("Document uploaded by the court clerk for the party"),
-    "filing_submitted": _l("Submitted to the court"), "correction_requested": _l("The court asked for corrections"),
-    "filing_resubmitted": _l("Corrections sent"), "filing_accepted": _l("Accepted and registered"),
-    "filing_rejected": _l("Not accepted"), "filing_withdrawn": _l("Withdrawn"),
-    "filing_copied": _l("Copied to a new filing"), "document_issued": _l("Acceptance notice issued"),
-    "party_joined": _l("A party joined online"), "consent_recorded": _l("Consent recorded"),
-    "consent_withdrawn": _l("Consent withdrawn"), "hearing_opened": _l("Hearing opened"),
-    "hearing_closed": _l("Hearing closed"), "hearing_mode_changed": _l("Hearing mode changed"),
-    "participant_added": _l("Participant added to a hearing"), "identity_verified": _l("Identity verified"),
-    "message_posted": _l("Message in a hearing"), "evidence_added": _l("Evidence received"),
-    "item_posted": _l("Litigation item posted"), "item_answered": _l("Litigation item answered"),
-    "item_closed": _l("Litigation item closed"), "item_overdue": _l("Litigation item overdue"),
-    "deadline_extended": _l("Deadline extended"), "extension_requested": _l("More time requested"),
-    "extension_refused": _l("More time refused"), "async_trial_procedure": _l("Procedure recorded"),
-    "async_trial_applied": _l("Asynchronous trial applied for"),
-    "async_trial_facts_confirmed": _l("Facts for an asynchronous trial confirmed"),
-    "async_trial_enabled": _l("Asynchronous trial enabled"), "transcript_drafted": _l("Transcript drafted"),
-    "transcript_confirmed": _l("Transcript confirmed and signed"), "transcript_objected": _l("Objection to the transcript"),
-    "addendum_added": _l("Addendum to the transcript"), "transcript_filed": _l("Signed transcript filed"),
-    "mediation_terms_drafted": _l("Mediation terms drafted"), "mediation_confirmed": _l("Mediation terms signed"),
-    "mediation_filed": _l("Mediation agreement filed"), "case_mediated": _l("Case closed by mediation"),
-    "payment_confirmed": _l("Payment confirmed"), "withdrawal_requested": _l("Withdrawal requested"),
-    "withdrawal_granted": _l("Withdrawal granted"), "document_served": _l("Document served"),
-    "service_opened": _l("Served document opened"), "service_acknowledged": _l("Service acknowledged"),
-    "service_effective": _l("Service effective"), "service_certificate_filed": _l("Service certificate filed"),
-    "demo_seeded": _l("Created for the demonstration"),
-}
 # Notes a service wrote itself (in English, for the record), not typed by a person: the label says it.
 MACHINE_NOTES = ("code",)
 # A path in a text (an item's "confirm here: /enforcement/..."): a link on the page it belongs to, noise here.
@@ -67,7 +36,7 @@ DETAIL_KEYS = ("case_number", "party_name", "name", "title", "exhibit", "file_na
 
 def event_words(event):
     """An event as people read it: what happened, and the one or two details that say to whom."""
-    words = str(EVENT_WORDS.get(event.kind) or event_label(event.kind))  # never a raw code
+    words = str(event_label(event.kind))  # app/labels.py: the one table of event words, never a raw code
     data = event.data or {}
     details = [_IN_APP_PATH.sub("", str(data[k]))[:80] for k in DETAIL_KEYS
                if data.get(k) and not (k == "note" and data.get("how") in MACHINE_NOTES)][:2]

@@ -217,7 +217,7 @@ def test_case_page_shows_parties_time_limit_hearings_and_timeline_in_words(clien
     start = court_time.today(room.case.accepted_at)
     last = court_time.add_months(start, 2)
     assert f"last day {last.isoformat()}" in page and f"{(last - court_time.today()).days} days left" in page
-    assert "Hearing opened" in page and "Litigation item posted" in page and "hearing_opened" not in page
+    assert "Hearing opened" in page and "The court posted a litigation item" in page and "hearing_opened" not in page
     assert f"/hearings/{room.hearing.id}/items/{it.id}" in page and "1 open items" in page
     # the acts open to a judge; a clerk also gets identity reviews
     assert "Open a hearing" in page and "Serve a document" in page and "Identity reviews" not in page
