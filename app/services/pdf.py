@@ -663,18 +663,24 @@ def render_service_certificate(d: dict) -> bytes:
                   footer=_verification_footer(d), created=d.get("issued_at") or effective)
 
 
+def _party_lines(S, parties):
+    """The parties at the head of an agreement or a court document: "原告：名称，身份信息", then a gap."""
+    lines = []
+    for p in parties:
+        line = f"{p.get('role_label', '')}：{p.get('name', '')}"
+        if p.get("details"):
+            line += f"，{p['details']}"
+        lines.append(Paragraph(_esc(line), S["base"]))
+    return lines + [Spacer(1, 3 * mm)]
+
+
 def render_mediation_agreement(d: dict) -> bytes:
     """调解协议: parties, numbered terms, signatures, court seal."""
     font, _ = _font()
     S = _styles(font)
     court, case_no = d.get("court_name", ""), d.get("case_number", "")
     story = _header(S, court, d.get("title", "调解协议"), case_no)
-    for p in d.get("parties", []):
-        line = f"{p.get('role_label', '')}：{p.get('name', '')}"
-        if p.get("details"):
-            line += f"，{p['details']}"
-        story.append(Paragraph(_esc(line), S["base"]))
-    story.append(Spacer(1, 3 * mm))
+    story += _party_lines(S, d.get("parties", []))
     preamble = d.get("preamble") or (
         f"{d.get('case_title') or '本案'}一案，经本院主持调解，各方当事人自愿达成如下协议：")
     story.append(Paragraph(_esc(preamble), S["body"]))
@@ -736,12 +742,7 @@ def render_court_document(d: dict) -> bytes:
     S = _styles(font)
     court, case_no = d.get("court_name", ""), d.get("case_number", "")
     story = _header(S, court, d.get("title", "裁定书"), case_no)
-    for p in d.get("parties", []):
-        line = f"{p.get('role_label', '')}：{p.get('name', '')}"
-        if p.get("details"):
-            line += f"，{p['details']}"
-        story.append(Paragraph(_esc(line), S["base"]))
-    story.append(Spacer(1, 3 * mm))
+    story += _party_lines(S, d.get("parties", []))
     for para in d.get("paragraphs", []):
         story.append(Paragraph(_esc(para), S["body"]))
     story.append(Spacer(1, 6 * mm))
